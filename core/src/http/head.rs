@@ -1,0 +1,520 @@
+//! The request head: request line and header fields.
+//!
+//! `httparse` splits the bytes into a method, a target, a version and header
+//! fields. This module then applies everything `httparse` leaves to us: the
+//! size limits, the checks on the target (UTF-8, NUL, percent-encoding), the
+//! `Host` rules, and above all the framing decision — how long the body is.
+//! Framing is where request smuggling lives: when two servers on a path
+//! disagree about where a body ends, an attacker can hide a second request
+//! inside the first. So every ambiguous case here is an error that closes
+//! the connection.
+
+use super::{Headers, HttpError, Method, Status, Version};
+use crate::config::Limits;
+use crate::input::percent;
+
+/// How the body of a request is delimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// No body.
+    None,
+    /// Exactly this many bytes follow the head (`Content-Length`).
+    Length(u64),
+    /// `Transfer-Encoding: chunked`: chunks follow, each with its size.
+    Chunked,
+}
+
+/// A parsed and checked request head.
+#[derive(Clone, Debug)]
+pub struct RequestHead {
+    /// The method.
+    pub method: Method,
+    /// The target as sent (origin-form: path and query).
+    pub target: String,
+    /// Where the path ends in `target`.
+    pub path_end: usize,
+    /// The path, percent-decoded.
+    pub path: String,
+    /// HTTP/1.0 or HTTP/1.1.
+    pub version: Version,
+    /// The header fields.
+    pub headers: Headers,
+    /// How the body is delimited.
+    pub framing: Framing,
+    /// Whether the client wants the connection kept open after the response.
+    pub keep_alive: bool,
+    /// Whether the client sent `Expect: 100-continue` and waits for a
+    /// `100 Continue` before sending the body.
+    pub expect_continue: bool,
+}
+
+/// The outcome of looking for a head in the bytes received so far.
+#[derive(Debug)]
+pub enum Parsed {
+    /// The head is not complete yet: read more.
+    Partial,
+    /// A complete head, which took `len` bytes of the buffer.
+    Complete {
+        /// The head.
+        head: Box<RequestHead>,
+        /// How many bytes of the buffer it took.
+        len: usize,
+    },
+}
+
+/// Room for header fields on the stack; more are only needed when a user
+/// raises [`Limits::max_headers`].
+const STACK_HEADERS: usize = 100;
+
+/// Looks for a complete request head at the start of `buf` and checks it.
+pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
+    let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+    let mut heap = Vec::new();
+    let slots: &mut [httparse::Header] = if limits.max_headers <= STACK_HEADERS {
+        &mut stack[..limits.max_headers]
+    } else {
+        heap.resize(limits.max_headers, httparse::EMPTY_HEADER);
+        &mut heap
+    };
+    let mut req = httparse::Request::new(slots);
+    let len = match req.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => {
+            return if buf.len() > limits.max_head {
+                Err(too_large(buf, limits))
+            } else {
+                Ok(Parsed::Partial)
+            };
+        }
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(HttpError::new(
+                Status::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "too many header fields",
+            ))
+        }
+        Err(httparse::Error::Version) => return Err(version_error(buf)),
+        Err(_) => return Err(HttpError::bad_request("malformed request head")),
+    };
+    if len > limits.max_head {
+        return Err(too_large(buf, limits));
+    }
+    check_line_endings(&buf[..len])?;
+
+    // httparse fills these on Complete.
+    let (Some(method), Some(minor)) = (req.method, req.version) else {
+        return Err(HttpError::bad_request("malformed request line"));
+    };
+    let target = raw_target(buf)?;
+    let method = Method::from_token(method)
+        .ok_or(HttpError::new(Status::NOT_IMPLEMENTED, "unknown method"))?;
+    let version = if minor == 0 {
+        Version::Http10
+    } else {
+        Version::Http11
+    };
+    let (target, path_end, path) = check_target(method, target)?;
+
+    let mut headers = Headers::new();
+    for field in req.headers.iter() {
+        // httparse lets bytes 0x80-0xFF through; rung's headers are text.
+        let value = std::str::from_utf8(field.value)
+            .map_err(|_| HttpError::bad_request("header value is not UTF-8"))?;
+        headers.append(field.name.to_string(), value.trim().to_string());
+    }
+    check_host(version, &headers)?;
+    let framing = framing(version, &headers, limits)?;
+    let keep_alive = match version {
+        Version::Http11 => !headers.has_token("connection", "close"),
+        Version::Http10 => headers.has_token("connection", "keep-alive"),
+    };
+    let expect_continue = match headers.get("expect") {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("100-continue") => version == Version::Http11,
+        Some(_) => {
+            return Err(HttpError::new(
+                Status::EXPECTATION_FAILED,
+                "only `Expect: 100-continue` is supported",
+            ))
+        }
+    };
+    let head = RequestHead {
+        method,
+        target,
+        path_end,
+        path,
+        version,
+        headers,
+        framing,
+        keep_alive,
+        expect_continue,
+    };
+    Ok(Parsed::Complete {
+        head: Box::new(head),
+        len,
+    })
+}
+
+/// `414` when the request line alone does not fit in the head limit,
+/// `431` when the header fields are what is too large.
+fn too_large(buf: &[u8], limits: &Limits) -> HttpError {
+    let window = &buf[..buf.len().min(limits.max_head)];
+    if window.contains(&b'\n') {
+        HttpError::new(
+            Status::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request head too large",
+        )
+    } else {
+        HttpError::new(Status::URI_TOO_LONG, "request line too long")
+    }
+}
+
+/// `505` for a well-formed version rung does not speak (`HTTP/2.0`),
+/// `400` for a version that is not a version at all.
+fn version_error(buf: &[u8]) -> HttpError {
+    let line_end = buf.iter().position(|&b| b == b'\r' || b == b'\n');
+    let line = &buf[..line_end.unwrap_or(buf.len())];
+    let version = line.rsplit(|&b| b == b' ').next().unwrap_or(&[]);
+    let well_formed = version.strip_prefix(b"HTTP/").is_some_and(|v| {
+        !v.is_empty() && v.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+    });
+    if well_formed {
+        HttpError::new(
+            Status::HTTP_VERSION_NOT_SUPPORTED,
+            "only HTTP/1.0 and HTTP/1.1 are supported",
+        )
+    } else {
+        HttpError::bad_request("malformed HTTP version")
+    }
+}
+
+/// Every line of a head must end in CRLF. `httparse` also accepts a bare LF;
+/// a proxy in front of rung might not, and would then disagree with rung
+/// about where the head ends.
+fn check_line_endings(head: &[u8]) -> Result<(), HttpError> {
+    let mut previous = 0u8;
+    for &b in head {
+        if b == b'\n' && previous != b'\r' {
+            return Err(HttpError::bad_request("line ending without CR"));
+        }
+        previous = b;
+    }
+    Ok(())
+}
+
+/// The target, read from the request line that httparse has checked.
+///
+/// httparse also hands out the target as a `&str`, but it lets bytes
+/// 0x80-0xFF through without checking that they form UTF-8, so rung takes
+/// the raw bytes (between the first and the last space of the request line)
+/// and checks them itself.
+fn raw_target(buf: &[u8]) -> Result<&str, HttpError> {
+    let start = buf.iter().position(|&b| !matches!(b, b'\r' | b'\n')).unwrap_or(0);
+    let line = &buf[start..];
+    let line = &line[..line.iter().position(|&b| b == b'\r').unwrap_or(line.len())];
+    let first = line.iter().position(|&b| b == b' ');
+    let last = line.iter().rposition(|&b| b == b' ');
+    match (first, last) {
+        (Some(first), Some(last)) if first < last => std::str::from_utf8(&line[first + 1..last])
+            .map_err(|_| HttpError::bad_request("target is not UTF-8")),
+        _ => Err(HttpError::bad_request("malformed request line")),
+    }
+}
+
+/// Checks the request target and splits it: `(target, path_end, decoded path)`.
+///
+/// Accepted: origin-form (`/path?query`), absolute-form
+/// (`http://host/path?query`, reduced to origin-form) and `*` for OPTIONS.
+fn check_target(method: Method, raw: &str) -> Result<(String, usize, String), HttpError> {
+    if raw.contains('#') {
+        return Err(HttpError::bad_request("a fragment (#) is not sent to servers"));
+    }
+    if raw == "*" {
+        return if method == Method::Options {
+            Ok(("*".to_string(), 1, "*".to_string()))
+        } else {
+            Err(HttpError::bad_request("`*` is only a target for OPTIONS"))
+        };
+    }
+    let origin = if raw.starts_with('/') {
+        raw
+    } else {
+        absolute_form_path(raw)?
+    };
+    let path_end = origin.find('?').unwrap_or(origin.len());
+    let path = percent::decode(&origin[..path_end]).map_err(target_error)?;
+    if let Some(query) = origin[path_end..].strip_prefix('?') {
+        percent::decode(query).map_err(target_error)?;
+    }
+    Ok((origin.to_string(), path_end, path.into_owned()))
+}
+
+fn target_error(e: percent::DecodeError) -> HttpError {
+    match e {
+        percent::DecodeError::BadEscape { .. } => {
+            HttpError::bad_request("bad percent-encoding in the target")
+        }
+        percent::DecodeError::NotUtf8 => HttpError::bad_request("target is not UTF-8"),
+        percent::DecodeError::Nul => HttpError::bad_request("NUL in the target"),
+    }
+}
+
+/// `http://host:port/path?q` → `/path?q` (or `/` for `http://host`).
+fn absolute_form_path(raw: &str) -> Result<&str, HttpError> {
+    let lower_scheme = raw.get(..8).map(|s| s.to_ascii_lowercase());
+    let rest = match lower_scheme.as_deref() {
+        Some(s) if s.starts_with("http://") => &raw[7..],
+        Some("https://") => &raw[8..],
+        _ => return Err(HttpError::bad_request("malformed request target")),
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    if authority.is_empty() || authority.contains('@') {
+        return Err(HttpError::bad_request("malformed authority in the target"));
+    }
+    match &rest[authority_end..] {
+        "" => Ok("/"),
+        path if path.starts_with('/') => Ok(path),
+        _ => Err(HttpError::bad_request("malformed request target")),
+    }
+}
+
+/// HTTP/1.1 needs exactly one `Host`; HTTP/1.0 may have none. Its value must
+/// be a host and an optional port: no userinfo, path or spaces.
+fn check_host(version: Version, headers: &Headers) -> Result<(), HttpError> {
+    let mut hosts = headers.get_all("host");
+    let host = hosts.next();
+    if hosts.next().is_some() {
+        return Err(HttpError::bad_request("more than one Host header"));
+    }
+    match host {
+        None if version == Version::Http11 => Err(HttpError::bad_request(
+            "HTTP/1.1 request without a Host header",
+        )),
+        None => Ok(()),
+        Some(host) => {
+            let valid = host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:[]%".contains(&b));
+            if valid {
+                Ok(())
+            } else {
+                Err(HttpError::bad_request("malformed Host header"))
+            }
+        }
+    }
+}
+
+/// Decides how the body is delimited, rejecting every ambiguous case.
+fn framing(version: Version, headers: &Headers, limits: &Limits) -> Result<Framing, HttpError> {
+    let has_te = headers.contains("transfer-encoding");
+    let has_cl = headers.contains("content-length");
+    if has_te && has_cl {
+        return Err(HttpError::bad_request(
+            "both Transfer-Encoding and Content-Length",
+        ));
+    }
+    if has_te {
+        if version == Version::Http10 {
+            return Err(HttpError::bad_request(
+                "Transfer-Encoding in an HTTP/1.0 request",
+            ));
+        }
+        return transfer_encoding(headers);
+    }
+    if has_cl {
+        let length = content_length(headers)?;
+        if length > limits.max_body as u64 {
+            return Err(HttpError::new(
+                Status::PAYLOAD_TOO_LARGE,
+                "request body too large",
+            ));
+        }
+        return Ok(if length == 0 {
+            Framing::None
+        } else {
+            Framing::Length(length)
+        });
+    }
+    Ok(Framing::None)
+}
+
+/// Only a single `chunked` coding is accepted. Anything else is either
+/// malformed (`400`: empty elements, `chunked` not last, `chunked` twice) or
+/// a coding rung does not implement (`501`: `gzip, chunked`).
+fn transfer_encoding(headers: &Headers) -> Result<Framing, HttpError> {
+    let codings: Vec<&str> = headers
+        .get_all("transfer-encoding")
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    if codings.iter().any(|c| c.is_empty()) {
+        return Err(HttpError::bad_request("empty element in Transfer-Encoding"));
+    }
+    let chunked = |c: &&str| c.eq_ignore_ascii_case("chunked");
+    match codings.as_slice() {
+        [only] if chunked(only) => Ok(Framing::Chunked),
+        [.., last] if !chunked(last) => Err(HttpError::bad_request(
+            "chunked must be the final transfer coding",
+        )),
+        list if list.iter().filter(|c| chunked(c)).count() > 1 => {
+            Err(HttpError::bad_request("chunked applied twice"))
+        }
+        _ => Err(HttpError::new(
+            Status::NOT_IMPLEMENTED,
+            "unsupported transfer coding",
+        )),
+    }
+}
+
+/// Every `Content-Length` must be plain decimal digits and all must agree:
+/// `+5`, `-1`, `0x10`, `5 5`, `5, 6`, an empty value or an overflowing one
+/// are all rejected.
+fn content_length(headers: &Headers) -> Result<u64, HttpError> {
+    let mut length = None;
+    for value in headers.get_all("content-length") {
+        if value.is_empty() || value.len() > 19 || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(HttpError::bad_request("malformed Content-Length"));
+        }
+        let parsed: u64 = value
+            .parse()
+            .map_err(|_| HttpError::bad_request("malformed Content-Length"))?;
+        if length.is_some_and(|l| l != parsed) {
+            return Err(HttpError::bad_request("conflicting Content-Length headers"));
+        }
+        length = Some(parsed);
+    }
+    length.ok_or(HttpError::bad_request("malformed Content-Length"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(raw: &str) -> RequestHead {
+        match parse(raw.as_bytes(), &Limits::default()) {
+            Ok(Parsed::Complete { head, len }) => {
+                assert_eq!(len, raw.len());
+                *head
+            }
+            other => panic!("expected a head, got {other:?}"),
+        }
+    }
+
+    fn status_of(raw: &str) -> u16 {
+        match parse(raw.as_bytes(), &Limits::default()) {
+            Err(e) => e.status.code(),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_simple_get() {
+        let head = parse_ok("GET /a%20b?x=1 HTTP/1.1\r\nHost: h\r\nX-A:  v \r\n\r\n");
+        assert_eq!(head.method, Method::Get);
+        assert_eq!(head.path, "/a b");
+        assert_eq!(&head.target[head.path_end..], "?x=1");
+        assert_eq!(head.headers.get("x-a"), Some("v"));
+        assert!(head.keep_alive);
+        assert_eq!(head.framing, Framing::None);
+    }
+
+    #[test]
+    fn partial_heads_wait_for_more() {
+        let r = parse(b"GET / HTTP/1.1\r\nHost: h\r\n", &Limits::default());
+        assert!(matches!(r, Ok(Parsed::Partial)));
+    }
+
+    #[test]
+    fn connection_semantics_per_version() {
+        assert!(!parse_ok("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").keep_alive);
+        assert!(!parse_ok("GET / HTTP/1.0\r\n\r\n").keep_alive);
+        assert!(parse_ok("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").keep_alive);
+    }
+
+    #[test]
+    fn absolute_form_is_reduced_to_its_path() {
+        let head = parse_ok("GET http://example.com:80/x?y HTTP/1.1\r\nHost: example.com\r\n\r\n");
+        assert_eq!(head.path, "/x");
+        assert_eq!(head.target, "/x?y");
+        assert_eq!(parse_ok("GET http://h HTTP/1.1\r\nHost: h\r\n\r\n").path, "/");
+        assert_eq!(status_of("GET http://u@h/ HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+    }
+
+    #[test]
+    fn framing_rules() {
+        let cl = parse_ok("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n");
+        assert_eq!(cl.framing, Framing::Length(5));
+        let same = parse_ok(
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+        );
+        assert_eq!(same.framing, Framing::Length(5));
+        let te = parse_ok("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n");
+        assert_eq!(te.framing, Framing::Chunked);
+        for bad in ["+5", "-1", "0x10", "5 5", "5, 5", "", "99999999999999999999", "1_0"] {
+            let raw = format!("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: {bad}\r\n\r\n");
+            assert_eq!(status_of(&raw), 400, "Content-Length: {bad:?}");
+        }
+        let differing = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n";
+        assert_eq!(status_of(differing), 400);
+        let both = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n";
+        assert_eq!(status_of(both), 400);
+        for (te, status) in [
+            (",chunked", 400),
+            ("chunked, identity", 400),
+            ("chunked, chunked", 400),
+            ("gzip", 400),
+            ("gzip, chunked", 501),
+        ] {
+            let raw = format!("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: {te}\r\n\r\n");
+            assert_eq!(status_of(&raw), status, "Transfer-Encoding: {te}");
+        }
+        let too_big = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1048577\r\n\r\n";
+        assert_eq!(status_of(too_big), 413);
+    }
+
+    #[test]
+    fn request_line_rules() {
+        assert_eq!(status_of("BREW / HTTP/1.1\r\nHost: h\r\n\r\n"), 501);
+        assert_eq!(status_of("GET / HTTP/2.0\r\nHost: h\r\n\r\n"), 505);
+        assert_eq!(status_of("GET / HTTP/1.2\r\nHost: h\r\n\r\n"), 505);
+        assert_eq!(status_of("GET / HTXP/1.1\r\nHost: h\r\n\r\n"), 400);
+        assert_eq!(status_of("GET /%zz HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+        assert_eq!(status_of("GET /a%00 HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+        assert_eq!(status_of("GET /%ff HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+        assert_eq!(status_of("GET /?q=%f HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+        assert_eq!(status_of("GET * HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+        assert_eq!(parse_ok("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n").path, "*");
+        let raw = b"GET /\xff HTTP/1.1\r\nHost: h\r\n\r\n";
+        assert_eq!(parse(raw, &Limits::default()).unwrap_err().status.code(), 400);
+    }
+
+    #[test]
+    fn host_rules() {
+        assert_eq!(status_of("GET / HTTP/1.1\r\n\r\n"), 400);
+        assert_eq!(status_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
+        assert_eq!(status_of("GET / HTTP/1.1\r\nHost: u@h\r\n\r\n"), 400);
+        assert_eq!(status_of("GET / HTTP/1.1\r\nHost: h/p\r\n\r\n"), 400);
+        parse_ok("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n");
+    }
+
+    #[test]
+    fn header_rules() {
+        assert_eq!(status_of("GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n"), 400);
+        assert_eq!(status_of("GET / HTTP/1.1\r\nHost : h\r\n\r\n"), 400);
+        assert_eq!(status_of("GET / HTTP/1.1\nHost: h\n\n"), 400);
+        assert_eq!(status_of("GET / HTTP/1.1\r\nHost: h\r\nX: \x01\r\n\r\n"), 400);
+        let raw = b"GET / HTTP/1.1\r\nHost: h\r\nX: \xff\r\n\r\n";
+        assert_eq!(parse(raw, &Limits::default()).unwrap_err().status.code(), 400);
+        assert_eq!(status_of("GET / HTTP/1.1\r\nHost: h\r\nExpect: tea\r\n\r\n"), 417);
+    }
+
+    #[test]
+    fn size_limits() {
+        let long_uri = format!("GET /{} HTTP/1.1\r\nHost: h\r\n\r\n", "a".repeat(20_000));
+        assert_eq!(status_of(&long_uri), 414);
+        let big_header = format!("GET / HTTP/1.1\r\nHost: h\r\nX: {}\r\n\r\n", "a".repeat(20_000));
+        assert_eq!(status_of(&big_header), 431);
+        let many: String = (0..101).map(|i| format!("X-{i}: v\r\n")).collect();
+        assert_eq!(status_of(&format!("GET / HTTP/1.1\r\nHost: h\r\n{many}\r\n")), 431);
+    }
+}

@@ -1,0 +1,184 @@
+//! The request a handler sees.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use super::{Headers, Method, Version};
+
+/// Values shared by every request of an app, found by their type
+/// (see [`crate::State`]).
+pub type StateMap = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
+
+/// One HTTP request, with its body already read (bodies are capped by
+/// [`crate::Limits::max_body`], so holding them in memory is safe).
+#[derive(Debug)]
+pub struct Request {
+    pub(crate) method: Method,
+    /// The request target exactly as sent, e.g. `/a%20b?x=1`.
+    pub(crate) target: String,
+    /// Where the path ends in `target` (the query starts after a `?` here).
+    pub(crate) path_end: usize,
+    /// The path, percent-decoded: `/a b`.
+    pub(crate) path: String,
+    pub(crate) version: Version,
+    pub(crate) headers: Headers,
+    pub(crate) body: Vec<u8>,
+    pub(crate) peer: Option<SocketAddr>,
+    /// Path parameters filled in by the router: `("id", "42")`.
+    pub(crate) params: Vec<(String, String)>,
+    pub(crate) state: Arc<StateMap>,
+    /// The session of this request, created when a handler first asks for it.
+    pub(crate) session: OnceLock<crate::session::SessionHandle>,
+}
+
+impl Request {
+    /// Starts building a request by hand, for tests and the in-process client.
+    ///
+    /// `target` is what would follow the method on the request line, e.g.
+    /// `/search?q=rust`. It is not validated here.
+    pub fn builder(method: Method, target: &str) -> RequestBuilder {
+        RequestBuilder {
+            method,
+            target: target.to_string(),
+            version: Version::Http11,
+            headers: Headers::new(),
+            body: Vec::new(),
+            peer: None,
+        }
+    }
+
+    /// The method: `GET`, `POST`, ...
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The percent-decoded path, e.g. `/static/my file.txt`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The path as sent, still percent-encoded.
+    pub fn raw_path(&self) -> &str {
+        &self.target[..self.path_end]
+    }
+
+    /// The query string as sent (after `?`), still percent-encoded.
+    pub fn query(&self) -> Option<&str> {
+        self.target.get(self.path_end..)?.strip_prefix('?')
+    }
+
+    /// The request target exactly as sent: path and query.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// `HTTP/1.0` or `HTTP/1.1`.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// Every header field of the request.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+
+    /// The first header field called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)
+    }
+
+    /// The media type of the body, lowercase and without parameters:
+    /// `application/json` for `Application/JSON; charset=utf-8`.
+    pub fn content_type(&self) -> Option<String> {
+        let value = self.header("content-type")?;
+        let essence = value.split(';').next().unwrap_or("").trim();
+        Some(essence.to_ascii_lowercase())
+    }
+
+    /// The body bytes (empty when there is none).
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The address of the client, when the request came over a socket.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.peer
+    }
+
+    /// A path parameter captured by the router, still a string:
+    /// for the route `/users/{id}` and the path `/users/7`, `param("id")` is `"7"`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Shared app state of type `T`, if the app was given one.
+    pub fn state<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let value = self.state.get(&TypeId::of::<T>())?.clone();
+        value.downcast::<T>().ok()
+    }
+}
+
+/// Builds a [`Request`] by hand: see [`Request::builder`].
+#[derive(Debug)]
+pub struct RequestBuilder {
+    method: Method,
+    target: String,
+    version: Version,
+    headers: Headers,
+    body: Vec<u8>,
+    peer: Option<SocketAddr>,
+}
+
+impl RequestBuilder {
+    /// Adds a header field.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.append(name.to_string(), value.to_string());
+        self
+    }
+
+    /// Sets the body (and, unless set already, its `Content-Length`).
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Sets the protocol version (HTTP/1.1 by default).
+    pub fn version(mut self, version: Version) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// Sets the client address.
+    pub fn peer(mut self, peer: SocketAddr) -> Self {
+        self.peer = Some(peer);
+        self
+    }
+
+    /// Finishes the request. The path is percent-decoded leniently: a bad
+    /// escape is kept as written (the socket path rejects it with 400 instead).
+    pub fn build(self) -> Request {
+        let path_end = self.target.find('?').unwrap_or(self.target.len());
+        let raw_path = &self.target[..path_end];
+        let path = crate::input::percent::decode(raw_path)
+            .map(|p| p.into_owned())
+            .unwrap_or_else(|_| raw_path.to_string());
+        Request {
+            method: self.method,
+            path_end,
+            path,
+            target: self.target,
+            version: self.version,
+            headers: self.headers,
+            body: self.body,
+            peer: self.peer,
+            params: Vec::new(),
+            state: Arc::default(),
+            session: OnceLock::new(),
+        }
+    }
+}

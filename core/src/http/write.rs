@@ -1,0 +1,311 @@
+//! Turning a [`Response`] into bytes on the wire.
+//!
+//! The writer adds what only the server can know — `Date`, the framing
+//! (`Content-Length` or `Transfer-Encoding: chunked`) and `Connection` —
+//! and refuses to write a header that could split the response.
+
+use std::cell::RefCell;
+use std::io::{self, Read};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::{is_valid_name, is_valid_value, Body, Response, Status, Version};
+
+/// How much of a streamed body is read and sent at a time. Memory for a
+/// download is this, whatever the size of the file.
+pub const STREAM_CHUNK: usize = 64 * 1024;
+
+/// What the writer needs to know about the request being answered.
+#[derive(Clone, Copy, Debug)]
+pub struct Answering {
+    /// The request was `HEAD`: send the head only.
+    pub head_only: bool,
+    /// The version of the request (chunked encoding needs HTTP/1.1).
+    pub version: Version,
+    /// Whether the connection may stay open after this response.
+    pub keep_alive: bool,
+}
+
+/// A body still to be sent after the head, read from its source piece by piece.
+pub struct StreamBody {
+    reader: Box<dyn Read + Send>,
+    /// Bytes still expected from `reader`, when the length was announced.
+    remaining: Option<u64>,
+    /// Whether each piece is framed as a chunk.
+    chunked: bool,
+    done: bool,
+}
+
+/// The result of encoding a response head (and in-memory body).
+pub struct Encoded {
+    /// The rest of the body, for a streamed response.
+    pub stream: Option<StreamBody>,
+    /// Whether the connection stays open after this response.
+    pub keep_alive: bool,
+    /// The status that was written (it differs from the handler's when the
+    /// response had to be replaced by a `500`).
+    pub status: Status,
+    /// Body bytes announced or sent, for the access log.
+    pub body_len: u64,
+}
+
+/// Writes the head and any in-memory body of `response` to `out`.
+pub fn encode(response: Response, answering: Answering, out: &mut Vec<u8>) -> Encoded {
+    let start = out.len();
+    match try_encode(response, answering, out) {
+        Ok(encoded) => encoded,
+        Err(bad_header) => {
+            out.truncate(start);
+            log::error!("response not sent: {bad_header}; answering 500 instead");
+            let fallback = Response::text("500 Internal Server Error: invalid response header\n")
+                .with_status(Status::INTERNAL_SERVER_ERROR);
+            try_encode(fallback, answering, out).unwrap_or_else(|_| unreachable!("fallback headers are valid"))
+        }
+    }
+}
+
+fn try_encode(response: Response, answering: Answering, out: &mut Vec<u8>) -> Result<Encoded, String> {
+    let (status, headers, body) = response.into_parts();
+    for (name, value) in headers.iter() {
+        if !is_valid_name(name) {
+            return Err(format!("invalid header name {name:?}"));
+        }
+        if !is_valid_value(value) {
+            return Err(format!("invalid value for header {name}: {value:?}"));
+        }
+    }
+
+    let mut keep_alive = answering.keep_alive && !headers.has_token("connection", "close");
+    let may_have_body = status.allows_body();
+    let body_len = if may_have_body { body.len() } else { Some(0) };
+    // A body of unknown length goes chunked to HTTP/1.1 clients; to an
+    // HTTP/1.0 client it can only be delimited by closing the connection.
+    let chunked = may_have_body && body_len.is_none() && answering.version == Version::Http11;
+    if may_have_body && body_len.is_none() && !chunked {
+        keep_alive = false;
+    }
+
+    out.extend_from_slice(b"HTTP/1.1 ");
+    write_decimal(out, status.code().into());
+    out.push(b' ');
+    out.extend_from_slice(status.reason().as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for (name, value) in headers.iter() {
+        if is_managed(name) {
+            continue;
+        }
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"Date: ");
+    with_date(|date| out.extend_from_slice(date));
+    out.extend_from_slice(b"\r\n");
+    if may_have_body {
+        match body_len {
+            Some(len) => {
+                out.extend_from_slice(b"Content-Length: ");
+                write_decimal(out, len);
+                out.extend_from_slice(b"\r\n");
+            }
+            None if chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+            None => {}
+        }
+    }
+    if !keep_alive {
+        out.extend_from_slice(b"Connection: close\r\n");
+    } else if answering.version == Version::Http10 {
+        out.extend_from_slice(b"Connection: keep-alive\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+
+    let send_body = may_have_body && !answering.head_only;
+    let mut stream = None;
+    match body {
+        Body::Bytes(bytes) if send_body => out.extend_from_slice(&bytes),
+        Body::Stream { reader, len } if send_body => {
+            stream = Some(StreamBody {
+                reader,
+                remaining: len,
+                chunked,
+                done: false,
+            })
+        }
+        _ => {}
+    }
+    Ok(Encoded {
+        stream,
+        keep_alive,
+        status,
+        body_len: body_len.unwrap_or(0),
+    })
+}
+
+/// Headers the writer sets itself; a handler's own are dropped.
+fn is_managed(name: &str) -> bool {
+    ["content-length", "transfer-encoding", "connection", "date"]
+        .iter()
+        .any(|m| name.eq_ignore_ascii_case(m))
+}
+
+impl StreamBody {
+    /// Appends the next piece of the body to `out` (framed as a chunk when
+    /// chunked). Returns `false` once the body is complete.
+    ///
+    /// A source that ends before its announced length is an error: the
+    /// client was promised more bytes, so the connection must close.
+    pub fn fill(&mut self, out: &mut Vec<u8>) -> io::Result<bool> {
+        if self.done {
+            return Ok(false);
+        }
+        let want = match self.remaining {
+            Some(left) => left.min(STREAM_CHUNK as u64) as usize,
+            None => STREAM_CHUNK,
+        };
+        if want == 0 {
+            self.done = true;
+            return Ok(false);
+        }
+        let data_start = out.len();
+        out.resize(data_start + want, 0);
+        let n = loop {
+            match self.reader.read(&mut out[data_start..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    out.truncate(data_start);
+                    return Err(e);
+                }
+            }
+        };
+        out.truncate(data_start + n);
+        if n == 0 {
+            if self.remaining.is_some() {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "streamed body ended before its announced length",
+                ));
+            }
+            if self.chunked {
+                out.extend_from_slice(b"0\r\n\r\n");
+            }
+            self.done = true;
+            return Ok(false);
+        }
+        if let Some(left) = &mut self.remaining {
+            *left -= n as u64;
+        }
+        if self.chunked {
+            // The size line goes before the data, now that the size is known.
+            let size_line = format!("{n:x}\r\n");
+            out.splice(data_start..data_start, size_line.into_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        Ok(true)
+    }
+}
+
+/// Appends `n` in decimal, without allocating a `String`.
+fn write_decimal(out: &mut Vec<u8>, n: u64) {
+    use std::io::Write;
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{n}");
+}
+
+thread_local! {
+    /// The `Date` value, formatted at most once per second per thread.
+    static DATE: RefCell<(u64, [u8; 29])> = const { RefCell::new((u64::MAX, [0; 29])) };
+}
+
+/// Calls `f` with the current HTTP date, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+fn with_date(f: impl FnOnce(&[u8])) {
+    let now = SystemTime::now();
+    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    DATE.with(|cell| {
+        let mut cache = cell.borrow_mut();
+        if cache.0 != secs {
+            let text = httpdate::fmt_http_date(now);
+            cache.1.copy_from_slice(&text.as_bytes()[..29]);
+            cache.0 = secs;
+        }
+        f(&cache.1)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode_text(response: Response, answering: Answering) -> (String, Encoded) {
+        let mut out = Vec::new();
+        let encoded = encode(response, answering, &mut out);
+        (String::from_utf8(out).unwrap(), encoded)
+    }
+
+    const KEEP: Answering = Answering {
+        head_only: false,
+        version: Version::Http11,
+        keep_alive: true,
+    };
+
+    #[test]
+    fn a_text_response() {
+        let (text, e) = encode_text(Response::text("hi"), KEEP);
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\n"));
+        assert!(text.contains("Content-Type: text/plain; charset=utf-8\r\n"));
+        assert!(text.contains("Content-Length: 2\r\n"));
+        assert!(text.contains("\r\nDate: "));
+        assert!(!text.contains("Connection"));
+        assert!(text.ends_with("\r\n\r\nhi"));
+        assert!(e.keep_alive);
+    }
+
+    #[test]
+    fn head_only_keeps_the_length_and_drops_the_body() {
+        let answering = Answering { head_only: true, ..KEEP };
+        let (text, _) = encode_text(Response::text("hello"), answering);
+        assert!(text.contains("Content-Length: 5\r\n"));
+        assert!(text.ends_with("\r\n\r\n"));
+    }
+
+    #[test]
+    fn header_injection_becomes_a_500() {
+        let evil = Response::text("x").with_header("X-Evil", "a\r\nSet-Cookie: owned=1");
+        let (text, e) = encode_text(evil, KEEP);
+        assert!(text.starts_with("HTTP/1.1 500 "));
+        assert!(!text.contains("owned"));
+        assert_eq!(e.status, Status::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn no_content_has_no_length() {
+        let (text, _) = encode_text(Response::new(Status::NO_CONTENT), KEEP);
+        assert!(!text.contains("Content-Length"));
+    }
+
+    #[test]
+    fn unknown_length_streams_are_chunked_or_close_delimited() {
+        let stream = || Response::new(Status::OK).with_stream(&b"abc"[..], None);
+        let mut out = Vec::new();
+        let mut e = encode(stream(), KEEP, &mut out);
+        let mut s = e.stream.take().unwrap();
+        while s.fill(&mut out).unwrap() {}
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("Transfer-Encoding: chunked\r\n"));
+        assert!(text.ends_with("\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
+
+        let old = Answering { version: Version::Http10, ..KEEP };
+        let (text, e) = encode_text(stream(), old);
+        assert!(text.contains("Connection: close\r\n"));
+        assert!(!e.keep_alive);
+    }
+
+    #[test]
+    fn a_short_stream_is_an_error() {
+        let r = Response::new(Status::OK).with_stream(&b"ab"[..], Some(5));
+        let mut out = Vec::new();
+        let mut s = encode(r, KEEP, &mut out).stream.unwrap();
+        assert!(s.fill(&mut out).unwrap());
+        assert!(s.fill(&mut out).is_err());
+    }
+}

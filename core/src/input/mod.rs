@@ -1,0 +1,2 @@
+//! Placeholder until the input modules land.
+pub mod percent;

@@ -1,0 +1,527 @@
+//! One client connection: the state machine that turns the bytes it sends
+//! into requests, runs the service, and writes the responses back.
+//!
+//! Sockets are non-blocking. A worker calls [`Connection::on_ready`] when
+//! the kernel says the socket is ready; it does all it can without waiting
+//! (read, answer every complete request, write) and then says what the
+//! connection waits for next, or that it is finished.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use super::poller::Interest;
+use super::Shared;
+use crate::http::body::BodyDecoder;
+use crate::http::head::{self, Parsed, RequestHead};
+use crate::http::write::{self, Answering, StreamBody};
+use crate::http::{HttpError, Method, Request, Response, Status};
+
+/// Read at most this much per `read` call.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Stop answering pipelined requests and write once this much output is
+/// waiting: a client that sends requests without reading the answers must
+/// not make the server buffer without bound.
+const FLUSH_AT: usize = 64 * 1024;
+
+/// A connection being closed after an error reads and discards what the
+/// client still sends, at most this much, so that closing does not reset
+/// the connection before the client has read the error response.
+const DRAIN_MAX: usize = 256 * 1024;
+
+/// How long a closing connection waits for the client to finish.
+pub const DRAIN_TIME: Duration = Duration::from_secs(2);
+
+/// Where a connection is in reading its current request.
+enum Reading {
+    /// Waiting for (the rest of) a request head.
+    Head,
+    /// The head is in; reading its body.
+    Body {
+        head: Box<RequestHead>,
+        decoder: BodyDecoder,
+        /// Whether `100 Continue` was sent already.
+        continued: bool,
+    },
+    /// Closing: the last response is out and the write side is shut;
+    /// whatever the client sends now is discarded until it closes too.
+    Draining { discarded: usize },
+}
+
+/// What the worker should do with the connection after an event.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Park it until the socket is ready for this.
+    Wait(Interest),
+    /// Close it.
+    Close,
+}
+
+/// A client connection and everything it has sent or is owed.
+pub struct Connection {
+    socket: TcpStream,
+    peer: SocketAddr,
+    reading: Reading,
+    /// Bytes received and not yet used: part of a head or body, or the next
+    /// pipelined requests. Empty (and unallocated) between requests.
+    inbox: Vec<u8>,
+    /// Response bytes not yet written.
+    outbox: Vec<u8>,
+    /// How much of `outbox` is written already.
+    written: usize,
+    /// The rest of a streamed response body.
+    stream: Option<StreamBody>,
+    /// Close once the output is written (no more requests are answered).
+    close_after_output: bool,
+    /// When the first byte of the current, incomplete head arrived.
+    head_started: Option<Instant>,
+    /// When bytes last moved in either direction.
+    last_progress: Instant,
+    /// Whether the connection is waiting to write (for the timeouts).
+    waiting_to_write: bool,
+}
+
+/// Buffers a worker lends to the connection it works on, so that idle
+/// connections own no buffers at all.
+#[derive(Default)]
+pub struct Scratch {
+    inbox: Vec<u8>,
+    outbox: Vec<u8>,
+}
+
+impl Connection {
+    /// A connection for a freshly accepted socket.
+    pub fn new(socket: TcpStream, peer: SocketAddr) -> Connection {
+        Connection {
+            socket,
+            peer,
+            reading: Reading::Head,
+            inbox: Vec::new(),
+            outbox: Vec::new(),
+            written: 0,
+            stream: None,
+            close_after_output: false,
+            head_started: None,
+            last_progress: Instant::now(),
+            waiting_to_write: false,
+        }
+    }
+
+    /// The socket, to register it with the poller.
+    pub fn socket(&self) -> &TcpStream {
+        &self.socket
+    }
+
+    /// Handles readiness of the socket: reads, answers and writes as much
+    /// as possible without blocking.
+    pub fn on_ready(&mut self, shared: &Shared, scratch: &mut Scratch) -> Next {
+        // Borrow the worker's buffers when ours are empty.
+        if self.inbox.is_empty() {
+            std::mem::swap(&mut self.inbox, &mut scratch.inbox);
+        }
+        if self.outbox.is_empty() {
+            std::mem::swap(&mut self.outbox, &mut scratch.outbox);
+        }
+        let next = self.run(shared);
+        // Give back what is empty, so a parked connection holds no memory.
+        if self.inbox.is_empty() && scratch.inbox.capacity() < self.inbox.capacity() {
+            std::mem::swap(&mut self.inbox, &mut scratch.inbox);
+        }
+        if self.outbox.is_empty() && scratch.outbox.capacity() < self.outbox.capacity() {
+            std::mem::swap(&mut self.outbox, &mut scratch.outbox);
+        }
+        if self.inbox.is_empty() {
+            self.inbox = Vec::new();
+        }
+        if self.outbox.is_empty() {
+            self.outbox = Vec::new();
+        }
+        scratch.inbox.clear();
+        scratch.outbox.clear();
+        scratch.inbox.shrink_to(4 * READ_CHUNK);
+        scratch.outbox.shrink_to(2 * FLUSH_AT);
+        next
+    }
+
+    fn run(&mut self, shared: &Shared) -> Next {
+        // Set by a short read: the socket had no more bytes for now.
+        let mut socket_emptied = false;
+        loop {
+            match self.flush() {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.waiting_to_write = true;
+                    return Next::Wait(Interest::Write);
+                }
+                Err(_) => return Next::Close,
+            }
+            self.waiting_to_write = false;
+            if self.close_after_output {
+                return self.start_draining();
+            }
+            if let Reading::Draining { .. } = self.reading {
+                return self.drain();
+            }
+            if self.answer_buffered(shared) {
+                continue;
+            }
+            if socket_emptied {
+                // Skip a read that would only say "nothing yet": the poller
+                // reports the next bytes when they come.
+                return Next::Wait(Interest::Read);
+            }
+            match self.fill_inbox() {
+                Ok(0) => return Next::Close,
+                Ok(n) => {
+                    if let Reading::Head = self.reading {
+                        self.head_started.get_or_insert_with(Instant::now);
+                    }
+                    socket_emptied = n < READ_CHUNK;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Next::Wait(Interest::Read)
+                }
+                Err(_) => return Next::Close,
+            }
+        }
+    }
+
+    /// Reads once from the socket into the inbox.
+    fn fill_inbox(&mut self) -> io::Result<usize> {
+        let start = self.inbox.len();
+        self.inbox.resize(start + READ_CHUNK, 0);
+        let result = loop {
+            match self.socket.read(&mut self.inbox[start..]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        self.inbox.truncate(start + *result.as_ref().unwrap_or(&0));
+        if let Ok(n) = result {
+            if n > 0 {
+                self.last_progress = Instant::now();
+            }
+        }
+        result
+    }
+
+    /// Writes pending output, refilling it from a streamed body.
+    /// `Ok(true)`: all written; `Ok(false)`: the socket is full.
+    fn flush(&mut self) -> io::Result<bool> {
+        loop {
+            while self.written < self.outbox.len() {
+                match self.socket.write(&self.outbox[self.written..]) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(n) => {
+                        self.written += n;
+                        self.last_progress = Instant::now();
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            self.outbox.clear();
+            self.written = 0;
+            let Some(stream) = &mut self.stream else {
+                return Ok(true);
+            };
+            match stream.fill(&mut self.outbox) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.stream = None;
+                    if self.outbox.is_empty() {
+                        return Ok(true);
+                    }
+                }
+                Err(e) => {
+                    log::error!("streaming a response to {} failed: {e}", self.peer);
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Answers every complete request in the inbox, as far as output room
+    /// allows. Returns whether anything was produced (or consumed).
+    fn answer_buffered(&mut self, shared: &Shared) -> bool {
+        let mut used = 0;
+        let mut progressed = false;
+        while self.outbox.len() < FLUSH_AT && self.stream.is_none() && !self.close_after_output {
+            let input = &self.inbox[used..];
+            match &mut self.reading {
+                Reading::Draining { .. } => break,
+                Reading::Head => {
+                    if input.is_empty() {
+                        break;
+                    }
+                    match head::parse(input, &shared.config.limits) {
+                        Ok(Parsed::Partial) => break,
+                        Err(error) => {
+                            self.answer_error(shared, &error, None);
+                            progressed = true;
+                        }
+                        Ok(Parsed::Complete { head, len }) => {
+                            if shared.config.trace {
+                                trace_head("request", self.peer, &input[..len]);
+                            }
+                            used += len;
+                            progressed = true;
+                            self.head_started = None;
+                            match BodyDecoder::new(head.framing, shared.config.limits.max_body) {
+                                None => self.dispatch(shared, head, Vec::new()),
+                                Some(decoder) => {
+                                    self.reading = Reading::Body {
+                                        head,
+                                        decoder,
+                                        continued: false,
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                Reading::Body {
+                    head,
+                    decoder,
+                    continued,
+                } => {
+                    match decoder.feed(input) {
+                        Err(error) => {
+                            let method = head.method;
+                            self.answer_error(shared, &error, Some(method));
+                            progressed = true;
+                        }
+                        Ok(n) => {
+                            used += n;
+                            progressed |= n > 0;
+                            if decoder.is_done() {
+                                let Reading::Body { head, decoder, .. } =
+                                    std::mem::replace(&mut self.reading, Reading::Head)
+                                else {
+                                    unreachable!("matched above")
+                                };
+                                self.dispatch(shared, head, decoder.into_body());
+                            } else {
+                                if head.expect_continue && !*continued {
+                                    // The client waits for this before sending the body.
+                                    self.outbox.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                                    *continued = true;
+                                    progressed = true;
+                                }
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.inbox.drain(..used);
+        progressed
+    }
+
+    /// Runs the service for a complete request and queues its response.
+    fn dispatch(&mut self, shared: &Shared, head: Box<RequestHead>, body: Vec<u8>) {
+        let started = Instant::now();
+        let RequestHead {
+            method,
+            target,
+            path_end,
+            path,
+            version,
+            headers,
+            keep_alive,
+            ..
+        } = *head;
+        let mut request = Request {
+            method,
+            target,
+            path_end,
+            path,
+            version,
+            headers,
+            body,
+            peer: Some(self.peer),
+            params: Vec::new(),
+            state: Arc::default(),
+            session: OnceLock::new(),
+        };
+        let service = &shared.service;
+        let response = match catch_unwind(AssertUnwindSafe(|| service.call(&mut request))) {
+            Ok(response) => response,
+            Err(panic) => {
+                log::error!(
+                    "handler for {} {} panicked: {}",
+                    request.method,
+                    request.path,
+                    panic_message(&panic)
+                );
+                internal_error(shared)
+            }
+        };
+        let answering = Answering {
+            head_only: request.method == Method::Head,
+            version: request.version,
+            keep_alive: keep_alive && !shared.is_shutting_down(),
+        };
+        self.queue(shared, response, answering, started, Some(&request));
+    }
+
+    /// Answers a request that could not be read, then closes.
+    fn answer_error(&mut self, shared: &Shared, error: &HttpError, method: Option<Method>) {
+        let started = Instant::now();
+        let response = match catch_unwind(AssertUnwindSafe(|| shared.service.error(error))) {
+            Ok(response) => response,
+            Err(_) => Response::text(error.message).with_status(error.status),
+        };
+        let answering = Answering {
+            head_only: method == Some(Method::Head),
+            version: crate::http::Version::Http11,
+            keep_alive: false,
+        };
+        self.reading = Reading::Head;
+        self.queue(shared, response, answering, started, None);
+    }
+
+    fn queue(
+        &mut self,
+        shared: &Shared,
+        response: Response,
+        answering: Answering,
+        started: Instant,
+        request: Option<&Request>,
+    ) {
+        let head_start = self.outbox.len();
+        let encoded = write::encode(response, answering, &mut self.outbox);
+        if shared.config.trace {
+            let head_end = find_head_end(&self.outbox[head_start..]).map_or(self.outbox.len(), |e| head_start + e);
+            trace_head("response", self.peer, &self.outbox[head_start..head_end]);
+        }
+        self.stream = encoded.stream;
+        if !encoded.keep_alive {
+            self.close_after_output = true;
+        }
+        log::info!(
+            target: "rung::access",
+            "{} \"{}\" {} {} {:.3}ms",
+            self.peer,
+            RequestLine(request),
+            encoded.status.code(),
+            encoded.body_len,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+
+    /// All output is written and the connection is to close: shut the
+    /// write side (the client sees the end of the response) and discard
+    /// what the client still sends until it closes too.
+    fn start_draining(&mut self) -> Next {
+        let _ = self.socket.shutdown(Shutdown::Write);
+        self.close_after_output = false;
+        self.reading = Reading::Draining { discarded: 0 };
+        self.last_progress = Instant::now();
+        self.inbox.clear();
+        self.drain()
+    }
+
+    fn drain(&mut self) -> Next {
+        let mut buf = [0u8; 4096];
+        loop {
+            match self.socket.read(&mut buf) {
+                Ok(0) => return Next::Close,
+                Ok(n) => {
+                    if let Reading::Draining { discarded } = &mut self.reading {
+                        *discarded += n;
+                        if *discarded > DRAIN_MAX {
+                            return Next::Close;
+                        }
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::Wait(Interest::Read),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Next::Close,
+            }
+        }
+    }
+
+    /// Whether the connection has waited too long, and what to send before
+    /// closing it (a `408` for a request that stalled).
+    pub fn expired(&self, now: Instant, shared: &Shared) -> Option<Expiry> {
+        let t = &shared.config.timeouts;
+        let quiet = now.saturating_duration_since(self.last_progress);
+        match &self.reading {
+            Reading::Draining { .. } => (quiet > DRAIN_TIME).then_some(Expiry::Silently),
+            _ if self.waiting_to_write => (quiet > t.idle).then_some(Expiry::Silently),
+            Reading::Body { .. } => (quiet > t.body_progress).then_some(Expiry::RequestTimeout),
+            Reading::Head => match self.head_started {
+                Some(started) if now.saturating_duration_since(started) > t.head => {
+                    Some(Expiry::RequestTimeout)
+                }
+                Some(_) => None,
+                None if shared.is_shutting_down() => Some(Expiry::Silently),
+                None => (quiet > t.idle).then_some(Expiry::Silently),
+            },
+        }
+    }
+
+    /// Closes an expired connection, telling the client why when it was
+    /// in the middle of a request.
+    pub fn close_expired(mut self, expiry: Expiry) {
+        if expiry == Expiry::RequestTimeout {
+            let response = b"HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\nConnection: close\r\n\r\nrequest timeout\n";
+            let _ = self.socket.write(response);
+            let _ = self.socket.shutdown(Shutdown::Write);
+            log::info!(target: "rung::access", "{} \"-\" 408 16 -", self.peer);
+        }
+    }
+}
+
+/// Why an expired connection is closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expiry {
+    /// Idle or draining: just close.
+    Silently,
+    /// A request stalled: answer `408`, then close.
+    RequestTimeout,
+}
+
+fn internal_error(shared: &Shared) -> Response {
+    let error = HttpError::new(Status::INTERNAL_SERVER_ERROR, "internal server error");
+    catch_unwind(AssertUnwindSafe(|| shared.service.error(&error)))
+        .unwrap_or_else(|_| Response::text("internal server error\n").with_status(error.status))
+}
+
+/// The text of a panic payload, for the log.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s
+    } else {
+        "(no message)"
+    }
+}
+
+/// The request line for the access log (formatted only when logged).
+struct RequestLine<'a>(Option<&'a Request>);
+
+impl std::fmt::Display for RequestLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(r) => write!(f, "{} {} {}", r.method, r.target, r.version),
+            None => f.write_str("-"),
+        }
+    }
+}
+
+fn find_head_end(bytes: &[u8]) -> Option<usize> {
+    bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
+}
+
+fn trace_head(what: &str, peer: SocketAddr, head: &[u8]) {
+    let text = String::from_utf8_lossy(head);
+    log::info!(target: "rung::trace", "{what} {peer}\n{}", text.trim_end());
+}

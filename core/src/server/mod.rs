@@ -1,0 +1,294 @@
+//! The server: a listening socket, a pool of worker threads, and the
+//! connections between them.
+//!
+//! # The connection model
+//!
+//! Every worker thread runs the same loop: wait on the shared epoll instance
+//! for *one* ready socket, handle it completely — accept new connections,
+//! or read a request, run its handler and write the response — then re-arm
+//! the socket and wait again. Sockets are registered one-shot, so the kernel
+//! hands each ready connection to exactly one worker, and no thread hands
+//! work to another (no queue, no channel, no wake-up per request). A slow
+//! handler blocks only its own worker; a connection idling between requests
+//! holds no thread and no buffer.
+//!
+//! The thread that calls [`Server::run`] becomes the supervisor: every
+//! [`TICK`] it closes connections that outstayed a timeout, and it carries
+//! out a graceful shutdown on SIGINT/SIGTERM or [`ShutdownHandle::shutdown`].
+
+mod conn;
+mod poller;
+mod table;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::http::{HttpError, Request, Response};
+use conn::{Connection, Scratch};
+use poller::{Interest, Poller, Token};
+use table::{Table, LISTENER};
+
+pub use conn::panic_message;
+
+/// How often the supervisor checks timeouts and the shutdown flag, and the
+/// longest a worker sleeps before it notices a shutdown.
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// Most connections one worker accepts before re-arming the listener, so
+/// that a burst of clients is spread over the workers.
+const ACCEPT_BATCH: usize = 64;
+
+/// What the server runs for each request: usually a [`crate::App`].
+pub trait Service: Send + Sync + 'static {
+    /// Answers a request. A panic here becomes a `500` response.
+    fn call(&self, request: &mut Request) -> Response;
+
+    /// Answers a request that could not even be read (bad framing, limits):
+    /// the connection closes after this response.
+    fn error(&self, error: &HttpError) -> Response {
+        Response::text(format!("{}\n", error.message)).with_status(error.status)
+    }
+}
+
+impl<F> Service for F
+where
+    F: Fn(&Request) -> Response + Send + Sync + 'static,
+{
+    fn call(&self, request: &mut Request) -> Response {
+        self(request)
+    }
+}
+
+/// What every worker shares.
+pub(crate) struct Shared {
+    config: Config,
+    service: Arc<dyn Service>,
+    poller: Poller,
+    table: Table,
+    listener: Mutex<Option<TcpListener>>,
+    shutting_down: Arc<AtomicBool>,
+    stopped: AtomicBool,
+    workers_alive: AtomicUsize,
+}
+
+impl Shared {
+    fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Relaxed)
+    }
+}
+
+/// A bound server, ready to [`run`](Server::run).
+pub struct Server {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+}
+
+/// Asks a running server to shut down gracefully (cloneable, thread-safe).
+#[derive(Clone, Debug)]
+pub struct ShutdownHandle {
+    flag: Arc<AtomicBool>,
+}
+
+impl ShutdownHandle {
+    /// Starts a graceful shutdown: stop accepting, close idle connections,
+    /// let requests in flight finish; [`Server::run`] then returns.
+    pub fn shutdown(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Server {
+    /// Binds `addr` (port 0 picks a free port) for `service` with `config`.
+    pub fn bind(addr: impl ToSocketAddrs, service: impl Service, config: Config) -> io::Result<Server> {
+        Server::bind_arc(addr, Arc::new(service), config)
+    }
+
+    pub(crate) fn bind_arc(
+        addr: impl ToSocketAddrs,
+        service: Arc<dyn Service>,
+        config: Config,
+    ) -> io::Result<Server> {
+        let listener = TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let poller = Poller::new()?;
+        poller.add(&listener, LISTENER, Interest::Read)?;
+        let shared = Arc::new(Shared {
+            config,
+            service,
+            poller,
+            table: Table::default(),
+            listener: Mutex::new(Some(listener)),
+            shutting_down: Arc::new(AtomicBool::new(false)),
+            stopped: AtomicBool::new(false),
+            workers_alive: AtomicUsize::new(0),
+        });
+        Ok(Server { shared, addr })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A handle that shuts the server down gracefully.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            flag: self.shared.shutting_down.clone(),
+        }
+    }
+
+    /// Also shut down gracefully on SIGINT (Ctrl-C) and SIGTERM.
+    pub fn handle_signals(&self) -> io::Result<()> {
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register(signal, self.shared.shutting_down.clone())?;
+        }
+        Ok(())
+    }
+
+    /// Runs until shut down: starts the workers, then supervises them.
+    pub fn run(self) -> io::Result<()> {
+        let workers = self.shared.config.workers.max(1);
+        for i in 0..workers {
+            let shared = self.shared.clone();
+            shared.workers_alive.fetch_add(1, Ordering::SeqCst);
+            thread::Builder::new()
+                .name(format!("rung-worker-{i}"))
+                .spawn(move || worker(&shared))?;
+        }
+        supervise(&self.shared);
+        Ok(())
+    }
+
+    /// Runs on a background thread; returns the handle to stop it and the
+    /// thread to join. Convenient for tests.
+    pub fn spawn(self) -> (ShutdownHandle, thread::JoinHandle<io::Result<()>>) {
+        let handle = self.shutdown_handle();
+        let thread = thread::spawn(move || self.run());
+        (handle, thread)
+    }
+}
+
+/// The loop of one worker thread.
+fn worker(shared: &Shared) {
+    let mut scratch = Scratch::default();
+    while !shared.stopped.load(Ordering::Relaxed) {
+        match shared.poller.wait(TICK) {
+            Ok(Some(LISTENER)) => accept(shared),
+            Ok(Some(token)) => handle(shared, token, &mut scratch),
+            Ok(None) => {}
+            Err(e) => {
+                log::error!("waiting for events failed: {e}");
+                thread::sleep(TICK);
+            }
+        }
+    }
+    shared.workers_alive.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Handles one ready connection.
+fn handle(shared: &Shared, token: Token, scratch: &mut Scratch) {
+    let Some(mut conn) = shared.table.check_out(token) else {
+        return; // stale: the connection was closed meanwhile
+    };
+    let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| conn.on_ready(shared, scratch)));
+    match next {
+        Ok(conn::Next::Wait(interest)) => shared.table.park(token, conn, interest, &shared.poller),
+        Ok(conn::Next::Close) => {
+            drop(conn);
+            shared.table.remove(token);
+        }
+        Err(panic) => {
+            // A bug in rung itself, not in a handler (those are caught
+            // closer to the handler). Drop the connection, keep the worker.
+            log::error!("connection handling panicked: {}", panic_message(&panic));
+            *scratch = Scratch::default();
+            shared.table.remove(token);
+        }
+    }
+}
+
+/// Accepts waiting clients, then re-arms the listener.
+fn accept(shared: &Shared) {
+    let guard = shared.listener.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(listener) = guard.as_ref() else { return };
+    for _ in 0..ACCEPT_BATCH {
+        match listener.accept() {
+            Ok((socket, peer)) => {
+                if let Err(e) = socket.set_nonblocking(true) {
+                    log::warn!("cannot use connection from {peer}: {e}");
+                    continue;
+                }
+                let _ = socket.set_nodelay(true);
+                if let Err(e) = shared.table.insert(Connection::new(socket, peer), &shared.poller) {
+                    log::warn!("cannot watch connection from {peer}: {e}");
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                // Out of file descriptors, most likely: wait for some to free
+                // up instead of spinning on a listener that stays ready.
+                log::error!("accept failed: {e}");
+                thread::sleep(TICK);
+                break;
+            }
+        }
+    }
+    if let Err(e) = shared.poller.rearm(listener, LISTENER, Interest::Read) {
+        log::error!("cannot re-arm the listener: {e}");
+    }
+}
+
+/// The supervisor: timeouts every tick, and the shutdown sequence.
+fn supervise(shared: &Shared) {
+    while !shared.is_shutting_down() {
+        thread::sleep(TICK);
+        close_expired(shared);
+    }
+    log::info!("shutting down: no new connections; waiting for requests in flight");
+    if let Some(listener) = shared.listener.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        let _ = shared.poller.delete(&listener);
+    }
+    let deadline = Instant::now() + shared.config.timeouts.grace;
+    loop {
+        close_expired(shared); // idle connections expire at once now
+        let open = shared.table.open();
+        if open == 0 {
+            break;
+        }
+        if Instant::now() >= deadline {
+            log::warn!("grace period over with {open} connection(s) still open");
+            break;
+        }
+        thread::sleep(TICK / 2);
+    }
+    shared.stopped.store(true, Ordering::Relaxed);
+    // Workers notice within a tick; one stuck in a slow handler is left
+    // behind rather than holding up the exit.
+    let wait_until = Instant::now() + 2 * TICK + Duration::from_secs(1);
+    while shared.workers_alive.load(Ordering::SeqCst) > 0 && Instant::now() < wait_until {
+        thread::sleep(TICK / 4);
+    }
+    log::info!("server stopped");
+}
+
+fn close_expired(shared: &Shared) {
+    let now = Instant::now();
+    let mut reasons = Vec::new();
+    let expired = shared.table.take_parked_if(|conn| match conn.expired(now, shared) {
+        Some(reason) => {
+            reasons.push(reason);
+            true
+        }
+        None => false,
+    });
+    for (conn, reason) in expired.into_iter().zip(reasons) {
+        conn.close_expired(reason);
+    }
+}

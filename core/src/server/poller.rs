@@ -1,0 +1,83 @@
+//! Readiness from the kernel: a thin layer over Linux's epoll (via `rustix`).
+//!
+//! Every socket is registered *one-shot*: when it becomes ready, exactly one
+//! waiting worker is told, and the socket is then silent until that worker
+//! re-arms it. So a connection is never worked on by two threads at once,
+//! and an idle connection costs no thread at all — just an entry in the
+//! kernel's interest list.
+
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::time::Duration;
+
+use rustix::event::epoll;
+
+/// Identifies what an event is about: the listener or one connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token(pub u64);
+
+/// What a connection waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interest {
+    /// Bytes to read (a request, or the rest of one).
+    Read,
+    /// Room in the socket's send buffer (the rest of a response).
+    Write,
+}
+
+/// One epoll instance shared by every worker thread.
+#[derive(Debug)]
+pub struct Poller {
+    epoll: OwnedFd,
+}
+
+fn flags(interest: Interest) -> epoll::EventFlags {
+    let base = epoll::EventFlags::ONESHOT | epoll::EventFlags::RDHUP;
+    match interest {
+        Interest::Read => base | epoll::EventFlags::IN,
+        Interest::Write => base | epoll::EventFlags::OUT,
+    }
+}
+
+impl Poller {
+    /// A new epoll instance.
+    pub fn new() -> io::Result<Poller> {
+        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+        Ok(Poller { epoll })
+    }
+
+    /// Starts watching `source` for `interest`, once.
+    pub fn add(&self, source: impl AsFd, token: Token, interest: Interest) -> io::Result<()> {
+        let data = epoll::EventData::new_u64(token.0);
+        Ok(epoll::add(&self.epoll, source, data, flags(interest))?)
+    }
+
+    /// Watches `source` again, once, after its previous event was handled.
+    /// If it is ready already, the event fires at once.
+    pub fn rearm(&self, source: impl AsFd, token: Token, interest: Interest) -> io::Result<()> {
+        let data = epoll::EventData::new_u64(token.0);
+        Ok(epoll::modify(&self.epoll, source, data, flags(interest))?)
+    }
+
+    /// Stops watching `source`.
+    pub fn delete(&self, source: impl AsFd) -> io::Result<()> {
+        Ok(epoll::delete(&self.epoll, source)?)
+    }
+
+    /// Waits up to `timeout` for the next ready source, and returns its token.
+    ///
+    /// Each call takes a single event: a worker that took several would
+    /// make the others wait while it runs a slow handler.
+    pub fn wait(&self, timeout: Duration) -> io::Result<Option<Token>> {
+        let mut events: [std::mem::MaybeUninit<epoll::Event>; 1] = [std::mem::MaybeUninit::uninit()];
+        let timeout = rustix::event::Timespec::try_from(timeout).unwrap_or(rustix::event::Timespec {
+            tv_sec: 1,
+            tv_nsec: 0,
+        });
+        match epoll::wait(&self.epoll, &mut events, Some(&timeout)) {
+            Ok((ready, _)) => Ok(ready.first().map(|e| Token(e.data.u64()))),
+            Err(rustix::io::Errno::INTR) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
