@@ -10,6 +10,7 @@ pub mod http;
 pub mod input;
 pub mod registry;
 pub mod respond;
+pub mod router;
 pub mod server;
 
 pub use config::{Config, Limits, Timeouts};

@@ -1,0 +1,81 @@
+//! The routing tree: one node per pattern segment.
+//!
+//! Matching walks the tree segment by segment, trying the static child,
+//! then the parameter child, then a tail — and backs up when a branch leads
+//! nowhere, so `/a/{x}/c` still matches `/a/b/c` when `/a/b/d` exists.
+//! It yields every endpoint that matches, most specific first.
+
+use super::pattern::Segment;
+
+/// A node: what may follow the segments that led here.
+#[derive(Debug, Default)]
+pub struct Node {
+    /// Children for static segments, by their text.
+    statics: Vec<(String, Node)>,
+    /// The child for a `{param}` segment.
+    param: Option<Box<Node>>,
+    /// The endpoint of a `{*tail}` pattern ending here.
+    tail: Option<usize>,
+    /// The endpoint of a pattern ending exactly here.
+    endpoint: Option<usize>,
+}
+
+/// One match: the endpoint id and the captured values (still
+/// percent-encoded), in pattern order.
+pub type Match<'p> = (usize, Vec<&'p str>);
+
+impl Node {
+    /// Finds or creates the endpoint for `segments`; `new_id` is the id to
+    /// give it if it is new. Returns the endpoint's id.
+    pub fn insert(&mut self, segments: &[Segment], new_id: usize) -> usize {
+        match segments.split_first() {
+            None => *self.endpoint.get_or_insert(new_id),
+            Some((Segment::Tail(_), _)) => *self.tail.get_or_insert(new_id),
+            Some((Segment::Param(_), rest)) => {
+                let child = self.param.get_or_insert_with(Default::default);
+                child.insert(rest, new_id)
+            }
+            Some((Segment::Static(text), rest)) => {
+                let index = match self.statics.iter().position(|(t, _)| t == text) {
+                    Some(i) => i,
+                    None => {
+                        self.statics.push((text.clone(), Node::default()));
+                        self.statics.len() - 1
+                    }
+                };
+                self.statics[index].1.insert(rest, new_id)
+            }
+        }
+    }
+
+    /// Collects every endpoint matching `rest`, the part of the path not yet
+    /// matched (without its leading `/`; `None` when no segment is left).
+    pub fn find<'p>(&self, rest: Option<&'p str>, captured: &mut Vec<&'p str>, out: &mut Vec<Match<'p>>) {
+        let Some(rest) = rest else {
+            if let Some(id) = self.endpoint {
+                out.push((id, captured.clone()));
+            }
+            return;
+        };
+        let (first, after) = match rest.split_once('/') {
+            Some((first, after)) => (first, Some(after)),
+            None => (rest, None),
+        };
+        if let Some((_, child)) = self.statics.iter().find(|(t, _)| t == first) {
+            child.find(after, captured, out);
+        }
+        if let Some(child) = &self.param {
+            if !first.is_empty() {
+                captured.push(first);
+                child.find(after, captured, out);
+                captured.pop();
+            }
+        }
+        // A tail takes everything that is left, slashes included.
+        if let Some(id) = self.tail {
+            let mut values = captured.clone();
+            values.push(rest);
+            out.push((id, values));
+        }
+    }
+}
