@@ -12,6 +12,7 @@ pub mod registry;
 pub mod respond;
 pub mod router;
 pub mod server;
+pub mod template;
 
 pub use config::{Config, Limits, Timeouts};
 pub use extract::{path_param, Form, FromRequest, Json, Query, Rejection, Requirements, State};
