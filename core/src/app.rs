@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::extract::{FromRequest, Rejection, Requirements};
 use crate::http::{HttpError, Method, Request, Response, StateMap, Status};
+use crate::input::signed::SessionKey;
 use crate::registry;
 use crate::respond::{Error, IntoResponse};
 use crate::router::{allow_header, Handler, RouteEntry, RouteError, Routed, Router};
@@ -60,16 +61,26 @@ impl App {
         for route in registry::routes() {
             let location = format!("{}:{}", route.file, route.line);
             let handler: fn(&Request) -> Response = route.handler;
-            let entry = RouteEntry::new(route.methods.to_vec(), route.path, route.name, location, Arc::new(handler));
+            let entry = RouteEntry::new(
+                route.methods.to_vec(),
+                route.path,
+                route.name,
+                location,
+                Arc::new(handler),
+            );
             let mut needs = Requirements::default();
             (route.requirements)(&mut needs);
-            app.requirements.push((format!("{} ({})", entry.name, entry.location), needs));
+            app.requirements
+                .push((format!("{} ({})", entry.name, entry.location), needs));
             app.routes.push(entry);
         }
         for catcher in registry::catchers() {
             let mut needs = Requirements::default();
             (catcher.requirements)(&mut needs);
-            app.requirements.push((format!("{} ({}:{})", catcher.name, catcher.file, catcher.line), needs));
+            app.requirements.push((
+                format!("{} ({}:{})", catcher.name, catcher.file, catcher.line),
+                needs,
+            ));
             let status = Status::from_code(catcher.status).unwrap_or(Status::INTERNAL_SERVER_ERROR);
             let handler: fn(&Request) -> Response = catcher.handler;
             app.catchers.push(CatcherEntry {
@@ -108,7 +119,13 @@ impl App {
         let caller = std::panic::Location::caller();
         let name = format!("(closure for {path})");
         let handler: Handler = Arc::new(move |req: &Request| handler(req).into_response());
-        self.routes.push(RouteEntry::new(methods.to_vec(), path, name, format!("{}:{}", caller.file(), caller.line()), handler));
+        self.routes.push(RouteEntry::new(
+            methods.to_vec(),
+            path,
+            name,
+            format!("{}:{}", caller.file(), caller.line()),
+            handler,
+        ));
         self
     }
 
@@ -126,6 +143,12 @@ impl App {
             handler: Arc::new(move |req: &Request| handler(req).into_response()),
         });
         self
+    }
+
+    /// Signs session cookies with a key derived from `secret`. Without one,
+    /// a random key is made at start-up (sessions then end with the process).
+    pub fn secret(self, secret: &str) -> App {
+        self.state(SessionKey::from_secret(secret))
     }
 
     /// Error pages under this prefix (`/api`) are JSON: `{"error": "..."}`.
@@ -148,7 +171,10 @@ impl App {
     /// Checks the app and makes the service that answers its requests:
     /// every route conflict, malformed pattern and missing state is
     /// reported at once.
-    pub fn build(self) -> Result<AppService, StartError> {
+    pub fn build(mut self) -> Result<AppService, StartError> {
+        self.state
+            .entry(TypeId::of::<SessionKey>())
+            .or_insert_with(|| Arc::new(SessionKey::random()));
         let mut problems = Vec::new();
         for (route, needs) in &self.requirements {
             for (type_id, type_name) in &needs.states {
@@ -238,7 +264,9 @@ pub struct AppService {
 
 impl fmt::Debug for AppService {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AppService").field("routes", &self.router.routes()).finish()
+        f.debug_struct("AppService")
+            .field("routes", &self.router.routes())
+            .finish()
     }
 }
 
@@ -277,7 +305,8 @@ impl AppService {
 
     fn dispatch(&self, req: &mut Request) -> Response {
         if req.method == Method::Options && req.path == "*" {
-            return Response::new(Status::NO_CONTENT).with_header("Allow", allow_header(&ALL_ROUTED));
+            return Response::new(Status::NO_CONTENT)
+                .with_header("Allow", allow_header(&ALL_ROUTED));
         }
         match self.router.route(req.method, req.raw_path()) {
             Routed::Found(route, params) => {
@@ -294,28 +323,39 @@ impl AppService {
                             req.target(),
                             panic_message(&panic)
                         );
-                        Error::internal("the server hit an error while answering this request").into_response()
+                        Error::internal("the server hit an error while answering this request")
+                            .into_response()
                     }
                 }
             }
-            Routed::Options(allow) => Response::new(Status::NO_CONTENT).with_header("Allow", allow_header(&allow)),
+            Routed::Options(allow) => {
+                Response::new(Status::NO_CONTENT).with_header("Allow", allow_header(&allow))
+            }
             Routed::MethodNotAllowed(allow) => {
-                let message = format!("{} is not allowed here; allowed: {}", req.method, allow_header(&allow));
+                let message = format!(
+                    "{} is not allowed here; allowed: {}",
+                    req.method,
+                    allow_header(&allow)
+                );
                 Error::new(Status::METHOD_NOT_ALLOWED, message)
                     .into_response()
                     .with_header("Allow", allow_header(&allow))
             }
-            Routed::NotFound => Error::not_found(format!("nothing at {}", req.path())).into_response(),
+            Routed::NotFound => {
+                Error::not_found(format!("nothing at {}", req.path())).into_response()
+            }
         }
     }
 
     /// Replaces a bare error response by the error page for its status:
     /// a catcher's, or the default (HTML, or JSON under the API prefix).
-    fn error_page(&self, req: &Request, mut response: Response) -> Response {
+    fn error_page(&self, req: &mut Request, mut response: Response) -> Response {
         let Some(message) = response.error_message.take() else {
             return response;
         };
         let status = response.status();
+        req.caught = Some((status, message.clone()));
+        let req = &*req;
         let catcher = self
             .catchers
             .iter()
@@ -333,7 +373,10 @@ impl AppService {
                         page
                     }
                     Err(panic) => {
-                        log::error!("error page for {status} panicked: {}", panic_message(&panic));
+                        log::error!(
+                            "error page for {status} panicked: {}",
+                            panic_message(&panic)
+                        );
                         self.default_page(req, status, &message)
                     }
                 }
@@ -344,7 +387,8 @@ impl AppService {
         let mut page = page;
         for (name, value) in response.headers().iter() {
             if !name.eq_ignore_ascii_case("content-type") && !page.headers().contains(name) {
-                page.headers_mut().append(name.to_string(), value.to_string());
+                page.headers_mut()
+                    .append(name.to_string(), value.to_string());
             }
         }
         page
@@ -382,21 +426,37 @@ impl Service for AppService {
     }
 
     fn error(&self, error: &HttpError) -> Response {
-        Response::text(format!("{} {}: {}\n", error.status.code(), error.status.reason(), error.message))
-            .with_status(error.status)
+        Response::text(format!(
+            "{} {}: {}\n",
+            error.status.code(),
+            error.status.reason(),
+            error.message
+        ))
+        .with_status(error.status)
     }
 }
 
-/// The status and message of the error a catcher is rendering a page for.
-#[derive(Clone, Debug)]
+/// What went wrong, for an error page handler: `fn not_found(caught: Caught)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caught {
-    /// The status of the error.
+    /// The status of the error (`404`, `500`, ...).
     pub status: Status,
+    /// What rung or the handler said about it, safe to show (escape it in HTML).
+    pub message: String,
 }
 
 impl<'a> FromRequest<'a> for Caught {
-    fn from_request(_req: &'a Request) -> Result<Self, Rejection> {
-        Err(Rejection::new(Status::INTERNAL_SERVER_ERROR, "Caught is not available"))
+    fn from_request(req: &'a Request) -> Result<Self, Rejection> {
+        match &req.caught {
+            Some((status, message)) => Ok(Caught {
+                status: *status,
+                message: message.clone(),
+            }),
+            None => Err(Rejection::new(
+                Status::INTERNAL_SERVER_ERROR,
+                "`Caught` is only available to error page handlers",
+            )),
+        }
     }
 }
 

@@ -1,35 +1,88 @@
-//! Form bodies: `Form<T>`.
+//! Form bodies: `Form<T>` and `Multipart`.
 
 use serde::de::DeserializeOwned;
 
 use super::{FromRequest, Rejection};
 use crate::http::{Request, Status};
+use crate::input::multipart::{self, MultipartLimits, Part};
+use crate::input::urlencoded;
 
 /// A submitted HTML form, deserialized into `T`.
 ///
-/// Accepts `application/x-www-form-urlencoded` bodies. Another content type
-/// answers `415`, a malformed body `400`, and a body whose fields do not
-/// fit `T` (one missing, a number that is not a number) `422`.
+/// Accepts `application/x-www-form-urlencoded` and `multipart/form-data`
+/// (its text fields; use [`Multipart`] for file parts). For a raw map, ask
+/// for `Form<HashMap<String, String>>`.
+///
+/// Another content type answers `415`, a malformed body `400`, parts over
+/// the limits `413`, and fields that do not fit `T` (one missing, a number
+/// that is not a number) `422`, naming the field.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Form<T>(pub T);
 
 impl<'a, T: DeserializeOwned> FromRequest<'a> for Form<T> {
     fn from_request(req: &'a Request) -> Result<Self, Rejection> {
-        match req.content_type().as_deref() {
-            Some("application/x-www-form-urlencoded") => {}
+        let pairs = match req.content_type().as_deref() {
+            Some("application/x-www-form-urlencoded") => {
+                let body = std::str::from_utf8(req.body())
+                    .map_err(|_| Rejection::new(Status::BAD_REQUEST, "form body is not UTF-8"))?;
+                urlencoded::parse_pairs(body).map_err(|e| {
+                    Rejection::new(Status::BAD_REQUEST, format!("malformed form: {e}"))
+                })?
+            }
+            Some("multipart/form-data") => {
+                let parts = multipart_parts(req)?;
+                multipart::text_fields(&parts).map_err(multipart_rejection)?
+            }
             _ => {
                 return Err(Rejection::new(
                     Status::UNSUPPORTED_MEDIA_TYPE,
-                    "expected a form (application/x-www-form-urlencoded)",
+                    "expected a form (application/x-www-form-urlencoded or multipart/form-data)",
                 ))
             }
-        }
-        let body = std::str::from_utf8(req.body())
-            .map_err(|_| Rejection::new(Status::BAD_REQUEST, "form body is not UTF-8"))?;
-        crate::input::percent::decode(body)
-            .map_err(|e| Rejection::new(Status::BAD_REQUEST, format!("malformed form: {e}")))?;
-        serde_urlencoded::from_str(body)
-            .map(Form)
-            .map_err(|e| Rejection::new(Status::UNPROCESSABLE_ENTITY, format!("invalid form: {e}")))
+        };
+        urlencoded::from_pairs(&pairs).map(Form).map_err(|e| {
+            let status = Status::from_code(e.status()).unwrap_or(Status::BAD_REQUEST);
+            Rejection::new(status, format!("invalid form: {e}"))
+        })
     }
+}
+
+/// Every part of a `multipart/form-data` body, files included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Multipart(pub Vec<Part>);
+
+impl Multipart {
+    /// The first part called `name`.
+    pub fn part(&self, name: &str) -> Option<&Part> {
+        self.0.iter().find(|p| p.name == name)
+    }
+}
+
+impl<'a> FromRequest<'a> for Multipart {
+    fn from_request(req: &'a Request) -> Result<Self, Rejection> {
+        if req.content_type().as_deref() != Some("multipart/form-data") {
+            return Err(Rejection::new(
+                Status::UNSUPPORTED_MEDIA_TYPE,
+                "expected multipart/form-data",
+            ));
+        }
+        multipart_parts(req).map(Multipart)
+    }
+}
+
+fn multipart_parts(req: &Request) -> Result<Vec<Part>, Rejection> {
+    let content_type = req.header("content-type").unwrap_or("");
+    let boundary = multipart::boundary_from_content_type(content_type).ok_or_else(|| {
+        Rejection::new(
+            Status::BAD_REQUEST,
+            "multipart/form-data without a valid boundary",
+        )
+    })?;
+    multipart::parse(req.body(), &boundary, &MultipartLimits::default())
+        .map_err(multipart_rejection)
+}
+
+fn multipart_rejection(e: multipart::MultipartError) -> Rejection {
+    let status = Status::from_code(e.status()).unwrap_or(Status::BAD_REQUEST);
+    Rejection::new(status, format!("malformed multipart form: {e}"))
 }

@@ -5,6 +5,7 @@
 //! [`FromRequest`]. The route attribute generates one call per argument;
 //! the first that fails answers the request with its [`Rejection`].
 
+mod cookies;
 mod form;
 mod json;
 mod path;
@@ -16,7 +17,8 @@ use std::any::TypeId;
 
 use crate::http::Request;
 
-pub use form::Form;
+pub use cookies::Cookies;
+pub use form::{Form, Multipart};
 pub use json::Json;
 pub use path::path_param;
 pub use query::Query;
@@ -83,6 +85,7 @@ pub struct Requirements {
 impl Requirements {
     /// Declares that app state of type `T` must be provided.
     pub fn state<T: 'static>(&mut self) {
-        self.states.push((TypeId::of::<T>(), std::any::type_name::<T>()));
+        self.states
+            .push((TypeId::of::<T>(), std::any::type_name::<T>()));
     }
 }

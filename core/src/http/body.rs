@@ -107,7 +107,12 @@ impl BodyDecoder {
 }
 
 impl Chunked {
-    fn feed(&mut self, input: &[u8], body: &mut Vec<u8>, max_body: usize) -> Result<usize, HttpError> {
+    fn feed(
+        &mut self,
+        input: &[u8],
+        body: &mut Vec<u8>,
+        max_body: usize,
+    ) -> Result<usize, HttpError> {
         let mut i = 0;
         while i < input.len() {
             match self.state {
@@ -137,7 +142,11 @@ impl Chunked {
                     };
                 }
                 ChunkState::DataCr | ChunkState::DataLf => {
-                    let expected = if self.state == ChunkState::DataCr { b'\r' } else { b'\n' };
+                    let expected = if self.state == ChunkState::DataCr {
+                        b'\r'
+                    } else {
+                        b'\n'
+                    };
                     if input[i] != expected {
                         return Err(HttpError::bad_request("chunk data not followed by CRLF"));
                     }
@@ -201,7 +210,10 @@ fn parse_chunk_size(line: &[u8]) -> Result<u64, HttpError> {
     let (size, extensions) = match line.iter().position(|&b| b == b';') {
         Some(semi) => {
             let size = &line[..semi];
-            let trimmed_len = size.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(0, |p| p + 1);
+            let trimmed_len = size
+                .iter()
+                .rposition(|&b| b != b' ' && b != b'\t')
+                .map_or(0, |p| p + 1);
             (&size[..trimmed_len], Some(&line[semi + 1..]))
         }
         None => (line, None),
@@ -248,16 +260,35 @@ mod tests {
 
     #[test]
     fn malformed_sizes_are_rejected() {
-        for size in ["+5", "-5", "0x5", "5_0", " 5", "5 ", "", "g", "11111111111111111"] {
+        for size in [
+            "+5",
+            "-5",
+            "0x5",
+            "5_0",
+            " 5",
+            "5 ",
+            "",
+            "g",
+            "11111111111111111",
+        ] {
             let raw = format!("{size}\r\nhello\r\n0\r\n\r\n");
             let mut d = BodyDecoder::new(Framing::Chunked, 1 << 20).unwrap();
-            assert_eq!(d.feed(raw.as_bytes()).unwrap_err().status.code(), 400, "{size:?}");
+            assert_eq!(
+                d.feed(raw.as_bytes()).unwrap_err().status.code(),
+                400,
+                "{size:?}"
+            );
         }
     }
 
     #[test]
     fn bad_terminators_are_rejected() {
-        for raw in [&b"5\nhello\r\n0\r\n\r\n"[..], b"5\r\nhelloXX0\r\n\r\n", b"5\r\nhello\n0\r\n\r\n", b"0\r\n\n"] {
+        for raw in [
+            &b"5\nhello\r\n0\r\n\r\n"[..],
+            b"5\r\nhelloXX0\r\n\r\n",
+            b"5\r\nhello\n0\r\n\r\n",
+            b"0\r\n\n",
+        ] {
             let mut d = BodyDecoder::new(Framing::Chunked, 1 << 20).unwrap();
             assert_eq!(d.feed(raw).unwrap_err().status.code(), 400, "{raw:?}");
         }

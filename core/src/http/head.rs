@@ -174,9 +174,9 @@ fn version_error(buf: &[u8]) -> HttpError {
     let line_end = buf.iter().position(|&b| b == b'\r' || b == b'\n');
     let line = &buf[..line_end.unwrap_or(buf.len())];
     let version = line.rsplit(|&b| b == b' ').next().unwrap_or(&[]);
-    let well_formed = version.strip_prefix(b"HTTP/").is_some_and(|v| {
-        !v.is_empty() && v.iter().all(|b| b.is_ascii_digit() || *b == b'.')
-    });
+    let well_formed = version
+        .strip_prefix(b"HTTP/")
+        .is_some_and(|v| !v.is_empty() && v.iter().all(|b| b.is_ascii_digit() || *b == b'.'));
     if well_formed {
         HttpError::new(
             Status::HTTP_VERSION_NOT_SUPPORTED,
@@ -208,7 +208,10 @@ fn check_line_endings(head: &[u8]) -> Result<(), HttpError> {
 /// the raw bytes (between the first and the last space of the request line)
 /// and checks them itself.
 fn raw_target(buf: &[u8]) -> Result<&str, HttpError> {
-    let start = buf.iter().position(|&b| !matches!(b, b'\r' | b'\n')).unwrap_or(0);
+    let start = buf
+        .iter()
+        .position(|&b| !matches!(b, b'\r' | b'\n'))
+        .unwrap_or(0);
     let line = &buf[start..];
     let line = &line[..line.iter().position(|&b| b == b'\r').unwrap_or(line.len())];
     let first = line.iter().position(|&b| b == b' ');
@@ -226,7 +229,9 @@ fn raw_target(buf: &[u8]) -> Result<&str, HttpError> {
 /// (`http://host/path?query`, reduced to origin-form) and `*` for OPTIONS.
 fn check_target(method: Method, raw: &str) -> Result<(String, usize, String), HttpError> {
     if raw.contains('#') {
-        return Err(HttpError::bad_request("a fragment (#) is not sent to servers"));
+        return Err(HttpError::bad_request(
+            "a fragment (#) is not sent to servers",
+        ));
     }
     if raw == "*" {
         return if method == Method::Options {
@@ -253,7 +258,7 @@ fn target_error(e: percent::DecodeError) -> HttpError {
         percent::DecodeError::BadEscape { .. } => {
             HttpError::bad_request("bad percent-encoding in the target")
         }
-        percent::DecodeError::NotUtf8 => HttpError::bad_request("target is not UTF-8"),
+        percent::DecodeError::InvalidUtf8 => HttpError::bad_request("target is not UTF-8"),
         percent::DecodeError::Nul => HttpError::bad_request("NUL in the target"),
     }
 }
@@ -436,8 +441,14 @@ mod tests {
         let head = parse_ok("GET http://example.com:80/x?y HTTP/1.1\r\nHost: example.com\r\n\r\n");
         assert_eq!(head.path, "/x");
         assert_eq!(head.target, "/x?y");
-        assert_eq!(parse_ok("GET http://h HTTP/1.1\r\nHost: h\r\n\r\n").path, "/");
-        assert_eq!(status_of("GET http://u@h/ HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+        assert_eq!(
+            parse_ok("GET http://h HTTP/1.1\r\nHost: h\r\n\r\n").path,
+            "/"
+        );
+        assert_eq!(
+            status_of("GET http://u@h/ HTTP/1.1\r\nHost: h\r\n\r\n"),
+            400
+        );
     }
 
     #[test]
@@ -450,13 +461,24 @@ mod tests {
         assert_eq!(same.framing, Framing::Length(5));
         let te = parse_ok("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n");
         assert_eq!(te.framing, Framing::Chunked);
-        for bad in ["+5", "-1", "0x10", "5 5", "5, 5", "", "99999999999999999999", "1_0"] {
+        for bad in [
+            "+5",
+            "-1",
+            "0x10",
+            "5 5",
+            "5, 5",
+            "",
+            "99999999999999999999",
+            "1_0",
+        ] {
             let raw = format!("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: {bad}\r\n\r\n");
             assert_eq!(status_of(&raw), 400, "Content-Length: {bad:?}");
         }
-        let differing = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n";
+        let differing =
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n";
         assert_eq!(status_of(differing), 400);
-        let both = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let both =
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n";
         assert_eq!(status_of(both), 400);
         for (te, status) in [
             (",chunked", 400),
@@ -485,13 +507,19 @@ mod tests {
         assert_eq!(status_of("GET * HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
         assert_eq!(parse_ok("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n").path, "*");
         let raw = b"GET /\xff HTTP/1.1\r\nHost: h\r\n\r\n";
-        assert_eq!(parse(raw, &Limits::default()).unwrap_err().status.code(), 400);
+        assert_eq!(
+            parse(raw, &Limits::default()).unwrap_err().status.code(),
+            400
+        );
     }
 
     #[test]
     fn host_rules() {
         assert_eq!(status_of("GET / HTTP/1.1\r\n\r\n"), 400);
-        assert_eq!(status_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
+        assert_eq!(
+            status_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+            400
+        );
         assert_eq!(status_of("GET / HTTP/1.1\r\nHost: u@h\r\n\r\n"), 400);
         assert_eq!(status_of("GET / HTTP/1.1\r\nHost: h/p\r\n\r\n"), 400);
         parse_ok("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n");
@@ -499,22 +527,40 @@ mod tests {
 
     #[test]
     fn header_rules() {
-        assert_eq!(status_of("GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n"), 400);
+        assert_eq!(
+            status_of("GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n"),
+            400
+        );
         assert_eq!(status_of("GET / HTTP/1.1\r\nHost : h\r\n\r\n"), 400);
         assert_eq!(status_of("GET / HTTP/1.1\nHost: h\n\n"), 400);
-        assert_eq!(status_of("GET / HTTP/1.1\r\nHost: h\r\nX: \x01\r\n\r\n"), 400);
+        assert_eq!(
+            status_of("GET / HTTP/1.1\r\nHost: h\r\nX: \x01\r\n\r\n"),
+            400
+        );
         let raw = b"GET / HTTP/1.1\r\nHost: h\r\nX: \xff\r\n\r\n";
-        assert_eq!(parse(raw, &Limits::default()).unwrap_err().status.code(), 400);
-        assert_eq!(status_of("GET / HTTP/1.1\r\nHost: h\r\nExpect: tea\r\n\r\n"), 417);
+        assert_eq!(
+            parse(raw, &Limits::default()).unwrap_err().status.code(),
+            400
+        );
+        assert_eq!(
+            status_of("GET / HTTP/1.1\r\nHost: h\r\nExpect: tea\r\n\r\n"),
+            417
+        );
     }
 
     #[test]
     fn size_limits() {
         let long_uri = format!("GET /{} HTTP/1.1\r\nHost: h\r\n\r\n", "a".repeat(20_000));
         assert_eq!(status_of(&long_uri), 414);
-        let big_header = format!("GET / HTTP/1.1\r\nHost: h\r\nX: {}\r\n\r\n", "a".repeat(20_000));
+        let big_header = format!(
+            "GET / HTTP/1.1\r\nHost: h\r\nX: {}\r\n\r\n",
+            "a".repeat(20_000)
+        );
         assert_eq!(status_of(&big_header), 431);
         let many: String = (0..101).map(|i| format!("X-{i}: v\r\n")).collect();
-        assert_eq!(status_of(&format!("GET / HTTP/1.1\r\nHost: h\r\n{many}\r\n")), 431);
+        assert_eq!(
+            status_of(&format!("GET / HTTP/1.1\r\nHost: h\r\n{many}\r\n")),
+            431
+        );
     }
 }

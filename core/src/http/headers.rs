@@ -92,16 +92,18 @@ impl Headers {
 /// token. Anything else (spaces, `:`, CR, LF, NUL) could split a response.
 pub fn is_valid_name(name: &str) -> bool {
     !name.is_empty()
-        && name.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Whether `value` may be written as a header value: no CR, LF, NUL or other
 /// control character except tab. A handler that puts `"x\r\nSet-Cookie: ..."`
 /// in a header must not be able to write a second header (response splitting).
 pub fn is_valid_value(value: &str) -> bool {
-    value.bytes().all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+    value
+        .bytes()
+        .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
 }
 
 #[cfg(test)]

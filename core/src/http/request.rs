@@ -31,6 +31,8 @@ pub struct Request {
     pub(crate) state: Arc<StateMap>,
     /// The session of this request, created when a handler first asks for it.
     pub(crate) session: OnceLock<crate::session::SessionHandle>,
+    /// While an error page is rendered: the error's status and message.
+    pub(crate) caught: Option<(super::Status, String)>,
 }
 
 impl Request {
@@ -179,6 +181,7 @@ impl RequestBuilder {
             params: Vec::new(),
             state: Arc::default(),
             session: OnceLock::new(),
+            caught: None,
         }
     }
 }

@@ -135,6 +135,12 @@ impl Response {
         self
     }
 
+    /// The same response with a `Set-Cookie` header added (others kept).
+    pub fn with_cookie(mut self, cookie: &crate::input::cookies::SetCookie) -> Response {
+        self.headers.append("Set-Cookie", cookie.to_header_value());
+        self
+    }
+
     /// The same response with another body.
     pub fn with_body(mut self, body: impl Into<Cow<'static, [u8]>>) -> Response {
         self.body = Body::Bytes(body.into());

@@ -58,12 +58,17 @@ pub fn encode(response: Response, answering: Answering, out: &mut Vec<u8>) -> En
             log::error!("response not sent: {bad_header}; answering 500 instead");
             let fallback = Response::text("500 Internal Server Error: invalid response header\n")
                 .with_status(Status::INTERNAL_SERVER_ERROR);
-            try_encode(fallback, answering, out).unwrap_or_else(|_| unreachable!("fallback headers are valid"))
+            try_encode(fallback, answering, out)
+                .unwrap_or_else(|_| unreachable!("fallback headers are valid"))
         }
     }
 }
 
-fn try_encode(response: Response, answering: Answering, out: &mut Vec<u8>) -> Result<Encoded, String> {
+fn try_encode(
+    response: Response,
+    answering: Answering,
+    out: &mut Vec<u8>,
+) -> Result<Encoded, String> {
     let (status, headers, body) = response.into_parts();
     for (name, value) in headers.iter() {
         if !is_valid_name(name) {
@@ -262,7 +267,10 @@ mod tests {
 
     #[test]
     fn head_only_keeps_the_length_and_drops_the_body() {
-        let answering = Answering { head_only: true, ..KEEP };
+        let answering = Answering {
+            head_only: true,
+            ..KEEP
+        };
         let (text, _) = encode_text(Response::text("hello"), answering);
         assert!(text.contains("Content-Length: 5\r\n"));
         assert!(text.ends_with("\r\n\r\n"));
@@ -294,7 +302,10 @@ mod tests {
         assert!(text.contains("Transfer-Encoding: chunked\r\n"));
         assert!(text.ends_with("\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
 
-        let old = Answering { version: Version::Http10, ..KEEP };
+        let old = Answering {
+            version: Version::Http10,
+            ..KEEP
+        };
         let (text, e) = encode_text(stream(), old);
         assert!(text.contains("Connection: close\r\n"));
         assert!(!e.keep_alive);

@@ -48,7 +48,13 @@ impl fmt::Debug for RouteEntry {
 
 impl RouteEntry {
     /// A route entry; the pattern is checked when the router is built.
-    pub fn new(methods: Vec<Method>, path: impl Into<String>, name: impl Into<String>, location: impl Into<String>, handler: Handler) -> RouteEntry {
+    pub fn new(
+        methods: Vec<Method>,
+        path: impl Into<String>,
+        name: impl Into<String>,
+        location: impl Into<String>,
+        handler: Handler,
+    ) -> RouteEntry {
         RouteEntry {
             methods,
             path: path.into(),
@@ -106,7 +112,11 @@ impl fmt::Display for RouteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RouteError::Pattern { error, route } => write!(f, "{error} (in {route})"),
-            RouteError::Conflict { method, first, second } => write!(
+            RouteError::Conflict {
+                method,
+                first,
+                second,
+            } => write!(
                 f,
                 "two routes answer the same {method} requests:\n    {first}\n    {second}"
             ),
@@ -117,7 +127,18 @@ impl fmt::Display for RouteError {
 impl std::error::Error for RouteError {}
 
 fn describe(route: &RouteEntry) -> String {
-    format!("{} {} ({} at {})", route.methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(","), route.path, route.name, route.location)
+    format!(
+        "{} {} ({} at {})",
+        route
+            .methods
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        route.path,
+        route.name,
+        route.location
+    )
 }
 
 impl Router {
@@ -131,7 +152,10 @@ impl Router {
             let pattern = match Pattern::parse(&routes[index].path) {
                 Ok(p) => p,
                 Err(error) => {
-                    errors.push(RouteError::Pattern { error, route: describe(&routes[index]) });
+                    errors.push(RouteError::Pattern {
+                        error,
+                        route: describe(&routes[index]),
+                    });
                     continue;
                 }
             };
@@ -141,7 +165,10 @@ impl Router {
                 endpoints.push(Vec::new());
             }
             for &other in &endpoints[id] {
-                let shared = routes[other].methods.iter().find(|m| routes[index].methods.contains(m));
+                let shared = routes[other]
+                    .methods
+                    .iter()
+                    .find(|m| routes[index].methods.contains(m));
                 if let Some(&method) = shared {
                     errors.push(RouteError::Conflict {
                         method,
@@ -153,7 +180,11 @@ impl Router {
             endpoints[id].push(index);
         }
         if errors.is_empty() {
-            Ok(Router { routes, endpoints, root })
+            Ok(Router {
+                routes,
+                endpoints,
+                root,
+            })
         } else {
             Err(errors)
         }
@@ -180,7 +211,11 @@ impl Router {
         }
         let takes = |route: &RouteEntry, m: Method| route.methods.contains(&m);
         let wanted = [method, Method::Get];
-        let tries: &[Method] = if method == Method::Head { &wanted } else { &wanted[..1] };
+        let tries: &[Method] = if method == Method::Head {
+            &wanted
+        } else {
+            &wanted[..1]
+        };
         for &m in tries {
             for (endpoint, values) in &matches {
                 for &index in &self.endpoints[*endpoint] {
@@ -222,11 +257,21 @@ impl Router {
             .routes
             .iter()
             .map(|r| {
-                let methods = r.methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(",");
+                let methods = r
+                    .methods
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",");
                 [methods, r.path.clone(), r.name.clone(), r.location.clone()]
             })
             .collect();
-        let header = ["METHOD".to_string(), "PATH".into(), "HANDLER".into(), "SOURCE".into()];
+        let header = [
+            "METHOD".to_string(),
+            "PATH".into(),
+            "HANDLER".into(),
+            "SOURCE".into(),
+        ];
         let mut widths = [0; 4];
         for row in rows.iter().chain([&header]) {
             for (w, cell) in widths.iter_mut().zip(row) {
@@ -235,7 +280,16 @@ impl Router {
         }
         let mut out = String::new();
         for row in [&header].into_iter().chain(&rows) {
-            let line = format!("  {:w0$}  {:w1$}  {:w2$}  {}", row[0], row[1], row[2], row[3], w0 = widths[0], w1 = widths[1], w2 = widths[2]);
+            let line = format!(
+                "  {:w0$}  {:w1$}  {:w2$}  {}",
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                w0 = widths[0],
+                w1 = widths[1],
+                w2 = widths[2]
+            );
             out.push_str(line.trim_end());
             out.push('\n');
         }
@@ -251,7 +305,11 @@ fn decode(raw: &str) -> String {
 
 /// The value of an `Allow` header: `GET, HEAD, OPTIONS`.
 pub fn allow_header(methods: &[Method]) -> String {
-    methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+    methods
+        .iter()
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -260,7 +318,13 @@ mod tests {
 
     fn entry(methods: &[Method], path: &str, name: &str) -> RouteEntry {
         let body = name.to_string();
-        RouteEntry::new(methods.to_vec(), path, name, format!("src/{name}.rs:1"), Arc::new(move |_| Response::text(body.clone())))
+        RouteEntry::new(
+            methods.to_vec(),
+            path,
+            name,
+            format!("src/{name}.rs:1"),
+            Arc::new(move |_| Response::text(body.clone())),
+        )
     }
 
     fn router(routes: &[(&[Method], &str, &str)]) -> Router {
@@ -285,8 +349,14 @@ mod tests {
             (&[Get], "/", "root"),
         ]);
         assert_eq!(found(&r, Get, "/users/me").0, "me");
-        assert_eq!(found(&r, Get, "/users/42"), ("user".into(), vec![("id".into(), "42".into())]));
-        assert_eq!(found(&r, Get, "/users/a/b").1, vec![("rest".into(), "a/b".into())]);
+        assert_eq!(
+            found(&r, Get, "/users/42"),
+            ("user".into(), vec![("id".into(), "42".into())])
+        );
+        assert_eq!(
+            found(&r, Get, "/users/a/b").1,
+            vec![("rest".into(), "a/b".into())]
+        );
         assert_eq!(found(&r, Get, "/").0, "root");
         assert!(matches!(r.route(Get, "/nope"), Routed::NotFound));
         assert!(matches!(r.route(Get, "/users"), Routed::NotFound));
@@ -295,12 +365,18 @@ mod tests {
     #[test]
     fn backtracking_finds_the_param_branch() {
         let r = router(&[(&[Get], "/a/b/d", "static"), (&[Get], "/a/{x}/c", "param")]);
-        assert_eq!(found(&r, Get, "/a/b/c"), ("param".into(), vec![("x".into(), "b".into())]));
+        assert_eq!(
+            found(&r, Get, "/a/b/c"),
+            ("param".into(), vec![("x".into(), "b".into())])
+        );
     }
 
     #[test]
     fn params_are_decoded() {
-        let r = router(&[(&[Get], "/f/{*path}", "files"), (&[Get], "/u/{name}", "user")]);
+        let r = router(&[
+            (&[Get], "/f/{*path}", "files"),
+            (&[Get], "/u/{name}", "user"),
+        ]);
         assert_eq!(found(&r, Get, "/u/J%C3%BCrgen").1[0].1, "Jürgen");
         assert_eq!(found(&r, Get, "/f/a%20b/c").1[0].1, "a b/c");
         assert_eq!(found(&r, Get, "/f/").1[0].1, "");
@@ -308,11 +384,17 @@ mod tests {
 
     #[test]
     fn methods_head_options_and_405() {
-        let r = router(&[(&[Get], "/x", "get"), (&[Post], "/x", "post"), (&[Delete], "/y/{id}", "del")]);
+        let r = router(&[
+            (&[Get], "/x", "get"),
+            (&[Post], "/x", "post"),
+            (&[Delete], "/y/{id}", "del"),
+        ]);
         assert_eq!(found(&r, Head, "/x").0, "get");
         assert_eq!(found(&r, Post, "/x").0, "post");
         match r.route(Put, "/x") {
-            Routed::MethodNotAllowed(allow) => assert_eq!(allow_header(&allow), "GET, HEAD, POST, OPTIONS"),
+            Routed::MethodNotAllowed(allow) => {
+                assert_eq!(allow_header(&allow), "GET, HEAD, POST, OPTIONS")
+            }
             _ => panic!("expected 405"),
         }
         match r.route(Options, "/y/1") {
@@ -329,11 +411,22 @@ mod tests {
 
     #[test]
     fn conflicts_name_both_routes() {
-        let errors = Router::new(vec![entry(&[Get], "/u/{id}", "one"), entry(&[Get, Post], "/u/{name}", "two")]).unwrap_err();
+        let errors = Router::new(vec![
+            entry(&[Get], "/u/{id}", "one"),
+            entry(&[Get, Post], "/u/{name}", "two"),
+        ])
+        .unwrap_err();
         assert_eq!(errors.len(), 1);
         let text = errors[0].to_string();
-        assert!(text.contains("src/one.rs:1") && text.contains("src/two.rs:1"), "{text}");
-        assert!(Router::new(vec![entry(&[Get], "/u/{id}", "one"), entry(&[Post], "/u/{name}", "two")]).is_ok());
+        assert!(
+            text.contains("src/one.rs:1") && text.contains("src/two.rs:1"),
+            "{text}"
+        );
+        assert!(Router::new(vec![
+            entry(&[Get], "/u/{id}", "one"),
+            entry(&[Post], "/u/{name}", "two")
+        ])
+        .is_ok());
         let bad = Router::new(vec![entry(&[Get], "nope", "x")]).unwrap_err();
         assert!(matches!(bad[0], RouteError::Pattern { .. }));
     }
@@ -342,6 +435,9 @@ mod tests {
     fn the_table_is_sorted_whatever_the_order_given() {
         let r = router(&[(&[Post], "/b", "b"), (&[Get], "/a", "a")]);
         let table = r.table();
-        assert!(table.find("/a").unwrap() < table.find("/b").unwrap(), "{table}");
+        assert!(
+            table.find("/a").unwrap() < table.find("/b").unwrap(),
+            "{table}"
+        );
     }
 }

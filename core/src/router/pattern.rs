@@ -53,7 +53,9 @@ impl Pattern {
         let mut names: Vec<&str> = Vec::new();
         let parts: Vec<&str> = split_path(pattern).collect();
         for (i, part) in parts.iter().enumerate() {
-            let segment = if let Some(inner) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            let segment = if let Some(inner) =
+                part.strip_prefix('{').and_then(|p| p.strip_suffix('}'))
+            {
                 let (tail, name) = match inner.strip_prefix('*') {
                     Some(name) => (true, name),
                     None => (false, inner),
@@ -74,9 +76,14 @@ impl Pattern {
                     Segment::Param(name.to_string())
                 }
             } else if part.contains(['{', '}']) {
-                return err(format!("`{part}`: a parameter must be a whole segment, like `{{id}}`"));
-            } else if part.contains(|c: char| c.is_whitespace() || c == '?' || c == '#' || c == '%') {
-                return err(format!("`{part}` contains a character not allowed in a path pattern"));
+                return err(format!(
+                    "`{part}`: a parameter must be a whole segment, like `{{id}}`"
+                ));
+            } else if part.contains(|c: char| c.is_whitespace() || c == '?' || c == '#' || c == '%')
+            {
+                return err(format!(
+                    "`{part}` contains a character not allowed in a path pattern"
+                ));
             } else {
                 Segment::Static(part.to_string())
             };
@@ -126,7 +133,9 @@ mod tests {
 
     #[test]
     fn malformed_patterns_are_refused() {
-        for bad in ["about", "/{}", "/{a", "/{*a}/b", "/{a}/{a}", "/x{a}", "/a b", "/{1a}", "/a?b"] {
+        for bad in [
+            "about", "/{}", "/{a", "/{*a}/b", "/{a}/{a}", "/x{a}", "/a b", "/{1a}", "/a?b",
+        ] {
             assert!(Pattern::parse(bad).is_err(), "{bad}");
         }
     }

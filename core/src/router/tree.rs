@@ -50,7 +50,12 @@ impl Node {
 
     /// Collects every endpoint matching `rest`, the part of the path not yet
     /// matched (without its leading `/`; `None` when no segment is left).
-    pub fn find<'p>(&self, rest: Option<&'p str>, captured: &mut Vec<&'p str>, out: &mut Vec<Match<'p>>) {
+    pub fn find<'p>(
+        &self,
+        rest: Option<&'p str>,
+        captured: &mut Vec<&'p str>,
+        out: &mut Vec<Match<'p>>,
+    ) {
         let Some(rest) = rest else {
             if let Some(id) = self.endpoint {
                 out.push((id, captured.clone()));

@@ -272,7 +272,7 @@ impl Connection {
                             progressed = true;
                             self.head_started = None;
                             match BodyDecoder::new(head.framing, shared.config.limits.max_body) {
-                                None => self.dispatch(shared, head, Vec::new()),
+                                None => self.dispatch(shared, *head, Vec::new()),
                                 Some(decoder) => {
                                     self.reading = Reading::Body {
                                         head,
@@ -304,11 +304,12 @@ impl Connection {
                                 else {
                                     unreachable!("matched above")
                                 };
-                                self.dispatch(shared, head, decoder.into_body());
+                                self.dispatch(shared, *head, decoder.into_body());
                             } else {
                                 if head.expect_continue && !*continued {
                                     // The client waits for this before sending the body.
-                                    self.outbox.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                                    self.outbox
+                                        .extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
                                     *continued = true;
                                     progressed = true;
                                 }
@@ -324,7 +325,7 @@ impl Connection {
     }
 
     /// Runs the service for a complete request and queues its response.
-    fn dispatch(&mut self, shared: &Shared, head: Box<RequestHead>, body: Vec<u8>) {
+    fn dispatch(&mut self, shared: &Shared, head: RequestHead, body: Vec<u8>) {
         let started = Instant::now();
         let RequestHead {
             method,
@@ -335,7 +336,7 @@ impl Connection {
             headers,
             keep_alive,
             ..
-        } = *head;
+        } = head;
         let mut request = Request {
             method,
             target,
@@ -348,6 +349,7 @@ impl Connection {
             params: Vec::new(),
             state: Arc::default(),
             session: OnceLock::new(),
+            caught: None,
         };
         let service = &shared.service;
         let response = match catch_unwind(AssertUnwindSafe(|| service.call(&mut request))) {
@@ -397,7 +399,8 @@ impl Connection {
         let head_start = self.outbox.len();
         let encoded = write::encode(response, answering, &mut self.outbox);
         if shared.config.trace {
-            let head_end = find_head_end(&self.outbox[head_start..]).map_or(self.outbox.len(), |e| head_start + e);
+            let head_end = find_head_end(&self.outbox[head_start..])
+                .map_or(self.outbox.len(), |e| head_start + e);
             trace_head("response", self.peer, &self.outbox[head_start..head_end]);
         }
         self.stream = encoded.stream;
@@ -440,7 +443,9 @@ impl Connection {
                         }
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::Wait(Interest::Read),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Next::Wait(Interest::Read)
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return Next::Close,
             }
@@ -518,7 +523,10 @@ impl std::fmt::Display for RequestLine<'_> {
 }
 
 fn find_head_end(bytes: &[u8]) -> Option<usize> {
-    bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
+    bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
 }
 
 fn trace_head(what: &str, peer: SocketAddr, head: &[u8]) {

@@ -104,7 +104,11 @@ impl ShutdownHandle {
 
 impl Server {
     /// Binds `addr` (port 0 picks a free port) for `service` with `config`.
-    pub fn bind(addr: impl ToSocketAddrs, service: impl Service, config: Config) -> io::Result<Server> {
+    pub fn bind(
+        addr: impl ToSocketAddrs,
+        service: impl Service,
+        config: Config,
+    ) -> io::Result<Server> {
         Server::bind_arc(addr, Arc::new(service), config)
     }
 
@@ -196,7 +200,9 @@ fn handle(shared: &Shared, token: Token, scratch: &mut Scratch) {
     let Some(mut conn) = shared.table.check_out(token) else {
         return; // stale: the connection was closed meanwhile
     };
-    let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| conn.on_ready(shared, scratch)));
+    let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        conn.on_ready(shared, scratch)
+    }));
     match next {
         Ok(conn::Next::Wait(interest)) => shared.table.park(token, conn, interest, &shared.poller),
         Ok(conn::Next::Close) => {
@@ -216,7 +222,9 @@ fn handle(shared: &Shared, token: Token, scratch: &mut Scratch) {
 /// Accepts waiting clients, then re-arms the listener.
 fn accept(shared: &Shared) {
     let guard = shared.listener.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(listener) = guard.as_ref() else { return };
+    let Some(listener) = guard.as_ref() else {
+        return;
+    };
     for _ in 0..ACCEPT_BATCH {
         match listener.accept() {
             Ok((socket, peer)) => {
@@ -225,7 +233,10 @@ fn accept(shared: &Shared) {
                     continue;
                 }
                 let _ = socket.set_nodelay(true);
-                if let Err(e) = shared.table.insert(Connection::new(socket, peer), &shared.poller) {
+                if let Err(e) = shared
+                    .table
+                    .insert(Connection::new(socket, peer), &shared.poller)
+                {
                     log::warn!("cannot watch connection from {peer}: {e}");
                 }
             }
@@ -252,7 +263,12 @@ fn supervise(shared: &Shared) {
         close_expired(shared);
     }
     log::info!("shutting down: no new connections; waiting for requests in flight");
-    if let Some(listener) = shared.listener.lock().unwrap_or_else(|p| p.into_inner()).take() {
+    if let Some(listener) = shared
+        .listener
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+    {
         let _ = shared.poller.delete(&listener);
     }
     let deadline = Instant::now() + shared.config.timeouts.grace;
@@ -281,13 +297,15 @@ fn supervise(shared: &Shared) {
 fn close_expired(shared: &Shared) {
     let now = Instant::now();
     let mut reasons = Vec::new();
-    let expired = shared.table.take_parked_if(|conn| match conn.expired(now, shared) {
-        Some(reason) => {
-            reasons.push(reason);
-            true
-        }
-        None => false,
-    });
+    let expired = shared
+        .table
+        .take_parked_if(|conn| match conn.expired(now, shared) {
+            Some(reason) => {
+                reasons.push(reason);
+                true
+            }
+            None => false,
+        });
     for (conn, reason) in expired.into_iter().zip(reasons) {
         conn.close_expired(reason);
     }

@@ -69,11 +69,13 @@ impl Poller {
     /// Each call takes a single event: a worker that took several would
     /// make the others wait while it runs a slow handler.
     pub fn wait(&self, timeout: Duration) -> io::Result<Option<Token>> {
-        let mut events: [std::mem::MaybeUninit<epoll::Event>; 1] = [std::mem::MaybeUninit::uninit()];
-        let timeout = rustix::event::Timespec::try_from(timeout).unwrap_or(rustix::event::Timespec {
-            tv_sec: 1,
-            tv_nsec: 0,
-        });
+        let mut events: [std::mem::MaybeUninit<epoll::Event>; 1] =
+            [std::mem::MaybeUninit::uninit()];
+        let timeout =
+            rustix::event::Timespec::try_from(timeout).unwrap_or(rustix::event::Timespec {
+                tv_sec: 1,
+                tv_nsec: 0,
+            });
         match epoll::wait(&self.epoll, &mut events, Some(&timeout)) {
             Ok((ready, _)) => Ok(ready.first().map(|e| Token(e.data.u64()))),
             Err(rustix::io::Errno::INTR) => Ok(None),

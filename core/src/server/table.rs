@@ -55,7 +55,9 @@ impl Table {
         // A panic while holding this lock cannot leave a slot half-written
         // (every update is a single assignment), so a poisoned lock is safe
         // to keep using.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Adds a new connection and starts watching its socket for a request.
@@ -106,7 +108,9 @@ impl Table {
     /// first, another worker could get its event while the slot still says
     /// "checked out", drop the event, and the connection would hang.
     pub fn park(&self, token: Token, conn: Box<Connection>, interest: Interest, poller: &Poller) {
-        let Some((index, _)) = split(token) else { return };
+        let Some((index, _)) = split(token) else {
+            return;
+        };
         let mut s = self.lock();
         if poller.rearm(conn.socket(), token, interest).is_err() {
             drop(conn);
@@ -135,7 +139,7 @@ impl Table {
 
     /// Takes out every parked connection for which `expired` says so; the
     /// caller closes them (outside the lock).
-    pub fn take_parked_if(&self, mut expired: impl FnMut(&Connection) -> bool) -> Vec<Box<Connection>> {
+    pub fn take_parked_if(&self, mut expired: impl FnMut(&Connection) -> bool) -> Vec<Connection> {
         let mut s = self.lock();
         let mut taken = Vec::new();
         let mut freed = Vec::new();
@@ -143,7 +147,7 @@ impl Table {
             if let Entry::Parked(conn) = &slot.entry {
                 if expired(conn) {
                     if let Entry::Parked(conn) = std::mem::replace(&mut slot.entry, Entry::Free) {
-                        taken.push(conn);
+                        taken.push(*conn);
                     }
                     freed.push(index);
                 }

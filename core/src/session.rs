@@ -1,0 +1,129 @@
+//! Sessions: a small map per visitor, kept in a signed cookie.
+//!
+//! The whole session travels in the `rung_session` cookie, signed with
+//! HMAC-SHA256 ([`crate::input::signed`]). The server stores nothing, so any
+//! instance that has the secret can serve any visitor. A cookie that was
+//! changed, cut short or signed with another key fails the check and the
+//! visitor simply gets a fresh, empty session — never an error page.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::extract::{FromRequest, Rejection};
+use crate::http::{Request, Response};
+use crate::input::cookies::{parse_cookie_header, SameSite, SetCookie};
+use crate::input::session_data::SessionData;
+use crate::input::signed::SessionKey;
+
+/// The name of the session cookie.
+pub const COOKIE_NAME: &str = "rung_session";
+
+/// How long the browser keeps the session cookie: 30 days.
+pub const MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// The session of one request, shared by the extractor and the code that
+/// writes the cookie back after the handler.
+pub type SessionHandle = Arc<Mutex<SessionData>>;
+
+/// The visitor's session, as a handler argument: `fn home(session: Session)`.
+///
+/// Values are stored as JSON: anything `Serialize` goes in, and comes back
+/// out as any `Deserialize` type. When a handler changed the session, the
+/// response carries the new signed cookie.
+#[derive(Clone, Debug)]
+pub struct Session {
+    data: SessionHandle,
+}
+
+impl Session {
+    fn lock(&self) -> MutexGuard<'_, SessionData> {
+        self.data.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The value stored under `key`, if it is there and is a `T`.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        self.lock().get(key)
+    }
+
+    /// Stores `value` under `key`.
+    ///
+    /// # Panics
+    /// If `value` cannot be turned into JSON (a map with non-string keys).
+    pub fn insert<T: Serialize>(&self, key: &str, value: T) {
+        if let Err(e) = self.lock().insert(key, value) {
+            panic!("session value for `{key}` cannot be stored as JSON: {e}");
+        }
+    }
+
+    /// Removes `key`; returns whether it was there.
+    pub fn remove(&self, key: &str) -> bool {
+        self.lock().remove(key)
+    }
+
+    /// Empties the session (logging out, say).
+    pub fn clear(&self) {
+        self.lock().clear()
+    }
+}
+
+impl<'a> FromRequest<'a> for Session {
+    fn from_request(req: &'a Request) -> Result<Self, Rejection> {
+        let data = req.session.get_or_init(|| {
+            let key = session_key(req);
+            let from_cookie = req
+                .headers()
+                .get_all("cookie")
+                .flat_map(parse_cookie_header)
+                .filter(|(name, _)| name == COOKIE_NAME)
+                .find_map(|(_, value)| SessionData::decode(&key, &value));
+            Arc::new(Mutex::new(from_cookie.unwrap_or_default()))
+        });
+        Ok(Session { data: data.clone() })
+    }
+}
+
+/// The app's session key (set by `App::secret`, or random for this run).
+fn session_key(req: &Request) -> Arc<SessionKey> {
+    req.state::<SessionKey>().unwrap_or_else(|| {
+        // Only requests built by hand get here: `App::build` always adds a key.
+        static FALLBACK: std::sync::OnceLock<Arc<SessionKey>> = std::sync::OnceLock::new();
+        FALLBACK
+            .get_or_init(|| Arc::new(SessionKey::random()))
+            .clone()
+    })
+}
+
+/// After the handler: if it changed the session, send the new cookie.
+pub(crate) fn finish(req: &Request, response: &mut Response) {
+    let Some(handle) = req.session.get() else {
+        return;
+    };
+    let data = handle.lock().unwrap_or_else(|p| p.into_inner());
+    if !data.is_changed() {
+        return;
+    }
+    let key = session_key(req);
+    let cookie = if data.is_empty() {
+        SetCookie::removal(COOKIE_NAME)
+    } else {
+        match data.encode(&key) {
+            Ok(value) => SetCookie::new(COOKIE_NAME, value).map(|c| c.max_age(MAX_AGE)),
+            Err(e) => {
+                log::error!("session not saved: {e}");
+                return;
+            }
+        }
+    };
+    match cookie.and_then(|c| c.path("/")) {
+        Ok(cookie) => {
+            let cookie = cookie.http_only(true).same_site(SameSite::Lax);
+            response
+                .headers_mut()
+                .append("Set-Cookie", cookie.to_header_value());
+        }
+        Err(e) => log::error!("session cookie not built: {e}"),
+    }
+}
