@@ -36,7 +36,7 @@ fn app() -> App {
             extract::<Form<Person>>(req).map(|Form(p)| format!("{} is {}", p.name, p.age))
         })
         .route(&[Method::Post], "/api/json", |req: &Request| {
-            extract::<Json<serde_json::Value>>(req).map(|Json(v)| Json(v))
+            extract::<Json<serde_json::Value>>(req)
         })
         .route(&[Method::Get], "/count", |req: &Request| {
             let session = extract::<Session>(req).unwrap();
