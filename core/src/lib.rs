@@ -17,6 +17,7 @@ pub use extract::{path_param, Form, FromRequest, Json, Query, Rejection, Require
 pub use http::{Body, Headers, HttpError, Method, Request, Response, Status, Version};
 pub use registry::{Catcher, Route};
 pub use respond::{Error, Html, IntoResponse, Redirect};
+pub use rung_macros::{catch, delete, get, patch, post, put, route};
 pub use server::{Server, Service, ShutdownHandle};
 
 /// Sessions (placeholder until the sessions module lands).
