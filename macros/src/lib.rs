@@ -29,7 +29,7 @@ use parse::Kind;
 /// Registers a function as the handler of a path, for `GET` (and so
 /// `HEAD`) unless `methods` says otherwise.
 ///
-/// ```ignore
+/// ```text
 /// use rung::{route, Html};
 ///
 /// #[route("/about")]
@@ -107,7 +107,7 @@ pub fn delete(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Registers a function as the error page for a status, for every path
 /// or only for paths under `prefix`.
 ///
-/// ```ignore
+/// ```text
 /// use rung::{catch, Html, Json, Request};
 ///
 /// #[catch(404)]
