@@ -351,7 +351,7 @@ impl AppService {
                             route.location,
                             req.method,
                             req.target(),
-                            panic_message(&panic)
+                            panic_message(&*panic)
                         );
                         Error::internal("the server hit an error while answering this request")
                             .into_response()
@@ -405,7 +405,7 @@ impl AppService {
                     Err(panic) => {
                         log::error!(
                             "error page for {status} panicked: {}",
-                            panic_message(&panic)
+                            panic_message(&*panic)
                         );
                         self.default_page(req, status, &message)
                     }

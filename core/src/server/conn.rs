@@ -12,15 +12,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use super::buffer::{InBuffer, READ_CHUNK};
 use super::poller::Interest;
 use super::Shared;
 use crate::http::body::BodyDecoder;
 use crate::http::head::{self, Parsed, RequestHead};
 use crate::http::write::{self, Answering, StreamBody};
 use crate::http::{HttpError, Method, Request, Response, Status};
-
-/// Read at most this much per `read` call.
-const READ_CHUNK: usize = 16 * 1024;
 
 /// Stop answering pipelined requests and write once this much output is
 /// waiting: a client that sends requests without reading the answers must
@@ -67,7 +65,7 @@ pub struct Connection {
     reading: Reading,
     /// Bytes received and not yet used: part of a head or body, or the next
     /// pipelined requests. Empty (and unallocated) between requests.
-    inbox: Vec<u8>,
+    inbox: InBuffer,
     /// Response bytes not yet written.
     outbox: Vec<u8>,
     /// How much of `outbox` is written already.
@@ -92,7 +90,7 @@ pub struct Connection {
 /// connections own no buffers at all.
 #[derive(Default)]
 pub struct Scratch {
-    inbox: Vec<u8>,
+    inbox: InBuffer,
     outbox: Vec<u8>,
 }
 
@@ -103,7 +101,7 @@ impl Connection {
             socket,
             peer,
             reading: Reading::Head,
-            inbox: Vec::new(),
+            inbox: InBuffer::default(),
             outbox: Vec::new(),
             written: 0,
             stream: None,
@@ -122,7 +120,16 @@ impl Connection {
 
     /// Handles readiness of the socket: reads, answers and writes as much
     /// as possible without blocking.
-    pub fn on_ready(&mut self, shared: &Shared, scratch: &mut Scratch) -> Next {
+    ///
+    /// With `trust_short_reads`, a read that returns less than it could is
+    /// taken to mean the socket is empty for now, and the read that would
+    /// only say "nothing yet" is skipped: the poller reports the next bytes.
+    pub fn on_ready(
+        &mut self,
+        shared: &Shared,
+        scratch: &mut Scratch,
+        trust_short_reads: bool,
+    ) -> Next {
         // Borrow the worker's buffers when ours are empty.
         if self.inbox.is_empty() {
             std::mem::swap(&mut self.inbox, &mut scratch.inbox);
@@ -130,7 +137,7 @@ impl Connection {
         if self.outbox.is_empty() {
             std::mem::swap(&mut self.outbox, &mut scratch.outbox);
         }
-        let next = self.run(shared);
+        let next = self.run(shared, trust_short_reads);
         // Give back what is empty, so a parked connection holds no memory.
         if self.inbox.is_empty() && scratch.inbox.capacity() < self.inbox.capacity() {
             std::mem::swap(&mut self.inbox, &mut scratch.inbox);
@@ -139,19 +146,21 @@ impl Connection {
             std::mem::swap(&mut self.outbox, &mut scratch.outbox);
         }
         if self.inbox.is_empty() {
-            self.inbox = Vec::new();
+            self.inbox = InBuffer::default();
         }
         if self.outbox.is_empty() {
             self.outbox = Vec::new();
         }
         scratch.inbox.clear();
         scratch.outbox.clear();
-        scratch.inbox.shrink_to(4 * READ_CHUNK);
+        if scratch.inbox.capacity() > 4 * READ_CHUNK {
+            scratch.inbox = InBuffer::default();
+        }
         scratch.outbox.shrink_to(2 * FLUSH_AT);
         next
     }
 
-    fn run(&mut self, shared: &Shared) -> Next {
+    fn run(&mut self, shared: &Shared, trust_short_reads: bool) -> Next {
         // Set by a short read: the socket had no more bytes for now.
         let mut socket_emptied = false;
         loop {
@@ -184,7 +193,7 @@ impl Connection {
                     if let Reading::Head = self.reading {
                         self.head_started.get_or_insert_with(Instant::now);
                     }
-                    socket_emptied = n < READ_CHUNK;
+                    socket_emptied = trust_short_reads && n < READ_CHUNK;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     return Next::Wait(Interest::Read)
@@ -196,21 +205,11 @@ impl Connection {
 
     /// Reads once from the socket into the inbox.
     fn fill_inbox(&mut self) -> io::Result<usize> {
-        let start = self.inbox.len();
-        self.inbox.resize(start + READ_CHUNK, 0);
-        let result = loop {
-            match self.socket.read(&mut self.inbox[start..]) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => break other,
-            }
-        };
-        self.inbox.truncate(start + *result.as_ref().unwrap_or(&0));
-        if let Ok(n) = result {
-            if n > 0 {
-                self.last_progress = Instant::now();
-            }
+        let n = self.inbox.read_from(&mut self.socket)?;
+        if n > 0 {
+            self.last_progress = Instant::now();
         }
-        result
+        Ok(n)
     }
 
     /// Writes pending output, refilling it from a streamed body.
@@ -256,7 +255,7 @@ impl Connection {
         let mut used = 0;
         let mut progressed = false;
         while self.outbox.len() < FLUSH_AT && self.stream.is_none() && !self.close_after_output {
-            let input = &self.inbox[used..];
+            let input = &self.inbox.data()[used..];
             match &mut self.reading {
                 Reading::Draining { .. } => break,
                 Reading::Head => {
@@ -325,7 +324,7 @@ impl Connection {
                 }
             }
         }
-        self.inbox.drain(..used);
+        self.inbox.consume(used);
         // Bytes of the next, pipelined head are here already: its head
         // timeout runs from now. Left unset, it would only start with the
         // next read, and a client that sent a request plus a few bytes and
@@ -372,7 +371,7 @@ impl Connection {
                     "handler for {} {} panicked: {}",
                     request.method,
                     request.path,
-                    panic_message(&panic)
+                    panic_message(&*panic)
                 );
                 internal_error(shared)
             }

@@ -4,18 +4,19 @@
 //! # The connection model
 //!
 //! Every worker thread runs the same loop: wait on the shared epoll instance
-//! for *one* ready socket, handle it completely — accept new connections,
-//! or read a request, run its handler and write the response — then re-arm
-//! the socket and wait again. Sockets are registered one-shot, so the kernel
-//! hands each ready connection to exactly one worker, and no thread hands
-//! work to another (no queue, no channel, no wake-up per request). A slow
-//! handler blocks only its own worker; a connection idling between requests
-//! holds no thread and no buffer.
+//! for *one* report, handle it completely — accept new connections, or read
+//! a request, run its handler and write the response — and wait again. The
+//! kernel hands each report to exactly one worker, a connection is held by
+//! one worker at a time (see `table`), and no thread hands work to another
+//! (no queue, no channel, no wake-up per request). A slow handler blocks
+//! only its own worker; a connection idling between requests holds no
+//! thread and no buffer.
 //!
 //! The thread that calls [`Server::run`] becomes the supervisor: every
 //! [`TICK`] it closes connections that outstayed a timeout, and it carries
 //! out a graceful shutdown on SIGINT/SIGTERM or [`ShutdownHandle::shutdown`].
 
+mod buffer;
 mod conn;
 mod poller;
 mod table;
@@ -30,7 +31,7 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::http::{HttpError, Request, Response};
 use conn::{Connection, Scratch};
-use poller::{Interest, Poller, Token};
+use poller::{Interest, Poller, Report};
 use table::{Table, LISTENER};
 
 pub use conn::panic_message;
@@ -183,8 +184,8 @@ fn worker(shared: &Shared) {
     let mut scratch = Scratch::default();
     while !shared.stopped.load(Ordering::Relaxed) {
         match shared.poller.wait(TICK) {
-            Ok(Some(LISTENER)) => accept(shared),
-            Ok(Some(token)) => handle(shared, token, &mut scratch),
+            Ok(Some(report)) if report.token == LISTENER => accept(shared),
+            Ok(Some(report)) => handle(shared, report, &mut scratch),
             Ok(None) => {}
             Err(e) => {
                 log::error!("waiting for events failed: {e}");
@@ -196,25 +197,40 @@ fn worker(shared: &Shared) {
 }
 
 /// Handles one ready connection.
-fn handle(shared: &Shared, token: Token, scratch: &mut Scratch) {
+fn handle(shared: &Shared, report: Report, scratch: &mut Scratch) {
+    let token = report.token;
+    // A short read means the socket had nothing more *unless* the report
+    // also said the peer closed: then the end of stream is still to read.
+    let mut trust_short_reads = !report.hangup;
     let Some(mut conn) = shared.table.check_out(token) else {
-        return; // stale: the connection was closed meanwhile
+        return; // stale, or another worker holds it and will run it again
     };
-    let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        conn.on_ready(shared, scratch)
-    }));
-    match next {
-        Ok(conn::Next::Wait(interest)) => shared.table.park(token, conn, interest, &shared.poller),
-        Ok(conn::Next::Close) => {
-            drop(conn);
-            shared.table.remove(token);
-        }
-        Err(panic) => {
-            // A bug in rung itself, not in a handler (those are caught
-            // closer to the handler). Drop the connection, keep the worker.
-            log::error!("connection handling panicked: {}", panic_message(&panic));
-            *scratch = Scratch::default();
-            shared.table.remove(token);
+    loop {
+        let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            conn.on_ready(shared, scratch, trust_short_reads)
+        }));
+        match next {
+            Ok(conn::Next::Wait(_)) => match shared.table.park(token, conn) {
+                Some(reported_meanwhile) => {
+                    // We do not know what that report said: read to the end.
+                    trust_short_reads = false;
+                    conn = reported_meanwhile;
+                }
+                None => return,
+            },
+            Ok(conn::Next::Close) => {
+                drop(conn);
+                shared.table.remove(token);
+                return;
+            }
+            Err(panic) => {
+                // A bug in rung itself, not in a handler (those are caught
+                // closer to the handler). Drop the connection, keep the worker.
+                log::error!("connection handling panicked: {}", panic_message(&*panic));
+                *scratch = Scratch::default();
+                shared.table.remove(token);
+                return;
+            }
         }
     }
 }

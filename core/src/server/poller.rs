@@ -1,10 +1,14 @@
 //! Readiness from the kernel: a thin layer over Linux's epoll (via `rustix`).
 //!
-//! Every socket is registered *one-shot*: when it becomes ready, exactly one
-//! waiting worker is told, and the socket is then silent until that worker
-//! re-arms it. So a connection is never worked on by two threads at once,
-//! and an idle connection costs no thread at all — just an entry in the
-//! kernel's interest list.
+//! Connections are registered once, *edge-triggered*, for both reading and
+//! writing: the kernel reports a connection when something new happens on
+//! it (bytes arrived, room to write, the peer closed), and each report
+//! wakes exactly one waiting worker. A connection idle between requests
+//! costs no thread at all — just an entry in the kernel's interest list —
+//! and answering a request costs no extra system call to re-arm it.
+//!
+//! The listening socket is registered *one-shot* instead: the worker that
+//! is told about waiting clients accepts a batch of them and re-arms it.
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
@@ -46,6 +50,17 @@ impl Poller {
         Ok(Poller { epoll })
     }
 
+    /// Starts watching a connection for everything that happens on it,
+    /// edge-triggered.
+    pub fn add_connection(&self, source: impl AsFd, token: Token) -> io::Result<()> {
+        let data = epoll::EventData::new_u64(token.0);
+        let flags = epoll::EventFlags::IN
+            | epoll::EventFlags::OUT
+            | epoll::EventFlags::RDHUP
+            | epoll::EventFlags::ET;
+        Ok(epoll::add(&self.epoll, source, data, flags)?)
+    }
+
     /// Starts watching `source` for `interest`, once.
     pub fn add(&self, source: impl AsFd, token: Token, interest: Interest) -> io::Result<()> {
         let data = epoll::EventData::new_u64(token.0);
@@ -64,11 +79,11 @@ impl Poller {
         Ok(epoll::delete(&self.epoll, source)?)
     }
 
-    /// Waits up to `timeout` for the next ready source, and returns its token.
+    /// Waits up to `timeout` for the next report, and returns it.
     ///
-    /// Each call takes a single event: a worker that took several would
+    /// Each call takes a single report: a worker that took several would
     /// make the others wait while it runs a slow handler.
-    pub fn wait(&self, timeout: Duration) -> io::Result<Option<Token>> {
+    pub fn wait(&self, timeout: Duration) -> io::Result<Option<Report>> {
         let mut events: [std::mem::MaybeUninit<epoll::Event>; 1] =
             [std::mem::MaybeUninit::uninit()];
         let timeout =
@@ -77,9 +92,28 @@ impl Poller {
                 tv_nsec: 0,
             });
         match epoll::wait(&self.epoll, &mut events, Some(&timeout)) {
-            Ok((ready, _)) => Ok(ready.first().map(|e| Token(e.data.u64()))),
+            Ok((ready, _)) => Ok(ready.first().map(|event| {
+                // Copied out first: the kernel's event struct is packed.
+                let (flags, data) = (event.flags, event.data);
+                Report {
+                    token: Token(data.u64()),
+                    hangup: flags.intersects(
+                        epoll::EventFlags::RDHUP | epoll::EventFlags::HUP | epoll::EventFlags::ERR,
+                    ),
+                }
+            })),
             Err(rustix::io::Errno::INTR) => Ok(None),
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// What the kernel reported about one source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// Which source.
+    pub token: Token,
+    /// The peer closed its side, or the connection failed: reads must go
+    /// on until they return 0 (end of stream) or an error.
+    pub hangup: bool,
 }

@@ -1,16 +1,18 @@
 //! The table of open connections, and who holds each one.
 //!
-//! A connection is either *parked* here, waiting for the kernel to say its
-//! socket is ready, or *checked out* by the one worker handling its event.
-//! Each slot carries a generation, and a token names both the slot and the
-//! generation: an event that arrives for a connection already closed (and
-//! its slot reused) is recognised as stale and ignored.
+//! A connection is either *parked* here, waiting for the kernel to report
+//! something new on its socket, or *checked out* by the one worker handling
+//! it. A report that arrives while it is checked out is not lost: the slot
+//! remembers it, and the worker runs the connection again before parking
+//! it. Each slot carries a generation, and a token names both the slot and
+//! the generation: a report for a connection already closed (and its slot
+//! reused) is recognised as stale and ignored.
 
 use std::io;
 use std::sync::Mutex;
 
 use super::conn::Connection;
-use super::poller::{Interest, Poller, Token};
+use super::poller::{Poller, Token};
 
 /// Tokens below this are not connections.
 pub const FIRST_CONNECTION: u64 = 1;
@@ -20,7 +22,10 @@ pub const LISTENER: Token = Token(0);
 enum Entry {
     Free,
     Parked(Box<Connection>),
-    CheckedOut,
+    /// A worker holds it; `notified` if the kernel reported it meanwhile.
+    CheckedOut {
+        notified: bool,
+    },
 }
 
 struct Slot {
@@ -60,7 +65,7 @@ impl Table {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Adds a new connection and starts watching its socket for a request.
+    /// Adds a new connection and starts watching its socket.
     pub fn insert(&self, conn: Connection, poller: &Poller) -> io::Result<Token> {
         let mut s = self.lock();
         let index = match s.free.pop() {
@@ -78,7 +83,7 @@ impl Table {
         let token = token_of(index, slot.generation);
         // Registered while the lock is held: an event for it cannot be
         // handled before the connection is in its slot.
-        if let Err(e) = poller.add(conn.socket(), token, Interest::Read) {
+        if let Err(e) = poller.add_connection(conn.socket(), token) {
             s.free.push(index);
             return Err(e);
         }
@@ -88,36 +93,41 @@ impl Table {
     }
 
     /// Takes the connection named by `token` out of the table for the
-    /// worker that got its event, or `None` for a stale token.
+    /// worker that got its report. `None` for a stale token, or when another
+    /// worker holds the connection (that worker is told to run it again).
     pub fn check_out(&self, token: Token) -> Option<Box<Connection>> {
         let (index, generation) = split(token)?;
         let mut s = self.lock();
         let slot = s.slots.get_mut(index)?;
-        if slot.generation != generation || !matches!(slot.entry, Entry::Parked(_)) {
+        if slot.generation != generation {
             return None;
         }
-        match std::mem::replace(&mut slot.entry, Entry::CheckedOut) {
+        match std::mem::replace(&mut slot.entry, Entry::CheckedOut { notified: false }) {
             Entry::Parked(conn) => Some(conn),
-            _ => None,
+            Entry::CheckedOut { .. } => {
+                slot.entry = Entry::CheckedOut { notified: true };
+                None
+            }
+            Entry::Free => {
+                slot.entry = Entry::Free;
+                None
+            }
         }
     }
 
-    /// Puts a connection back and re-arms its socket for `interest`.
-    ///
-    /// Parking and re-arming happen under one lock: were the socket re-armed
-    /// first, another worker could get its event while the slot still says
-    /// "checked out", drop the event, and the connection would hang.
-    pub fn park(&self, token: Token, conn: Box<Connection>, interest: Interest, poller: &Poller) {
-        let Some((index, _)) = split(token) else {
-            return;
-        };
+    /// Puts a connection back to wait for its next report. If a report came
+    /// while it was checked out, it is handed back instead, to be run again:
+    /// with edge-triggered readiness, that report will not come twice.
+    pub fn park(&self, token: Token, conn: Box<Connection>) -> Option<Box<Connection>> {
+        let (index, _) = split(token)?;
         let mut s = self.lock();
-        if poller.rearm(conn.socket(), token, interest).is_err() {
-            drop(conn);
-            Self::free_slot(&mut s, index);
-            return;
+        let slot = &mut s.slots[index];
+        if let Entry::CheckedOut { notified: true } = slot.entry {
+            slot.entry = Entry::CheckedOut { notified: false };
+            return Some(conn);
         }
-        s.slots[index].entry = Entry::Parked(conn);
+        slot.entry = Entry::Parked(conn);
+        None
     }
 
     /// Forgets a checked-out connection that has been closed.

@@ -1,0 +1,94 @@
+//! The receive buffer of a connection.
+
+use std::io::{self, Read};
+
+/// Read at most this much per `read` call. A read that returns less has
+/// emptied the socket's receive queue.
+pub const READ_CHUNK: usize = 16 * 1024;
+
+/// Bytes received and not yet used: part of a request, or the next
+/// pipelined ones. Used bytes are skipped by moving `start`, and the free
+/// room is moved to the end only when a read needs it, so neither reading
+/// nor consuming copies or zeroes memory on the usual path.
+#[derive(Debug, Default)]
+pub struct InBuffer {
+    /// Always fully initialised: `start..end` holds the data.
+    bytes: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl InBuffer {
+    /// The bytes not yet used.
+    pub fn data(&self) -> &[u8] {
+        &self.bytes[self.start..self.end]
+    }
+
+    /// Whether every byte received has been used.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// Marks the first `n` bytes of [`data`](Self::data) as used.
+    pub fn consume(&mut self, n: usize) {
+        self.start += n.min(self.end - self.start);
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Forgets every byte.
+    pub fn clear(&mut self) {
+        self.start = 0;
+        self.end = 0;
+    }
+
+    /// Memory held, in bytes.
+    pub fn capacity(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Reads once from `source`, at most [`READ_CHUNK`] bytes.
+    pub fn read_from(&mut self, source: &mut impl Read) -> io::Result<usize> {
+        if self.bytes.len() - self.end < READ_CHUNK {
+            // Move the unused bytes to the front, then grow if still short.
+            self.bytes.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+            if self.bytes.len() - self.end < READ_CHUNK {
+                self.bytes.resize(self.end + READ_CHUNK, 0);
+            }
+        }
+        loop {
+            match source.read(&mut self.bytes[self.end..self.end + READ_CHUNK]) {
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_consumes_and_compacts() {
+        let mut buf = InBuffer::default();
+        assert_eq!(buf.read_from(&mut &b"hello world"[..]).unwrap(), 11);
+        buf.consume(6);
+        assert_eq!(buf.data(), b"world");
+        let big = vec![7u8; READ_CHUNK];
+        assert_eq!(buf.read_from(&mut &big[..]).unwrap(), READ_CHUNK);
+        assert_eq!(&buf.data()[..5], b"world");
+        assert_eq!(buf.data().len(), 5 + READ_CHUNK);
+        buf.consume(usize::MAX);
+        assert!(buf.is_empty());
+        assert_eq!(buf.data(), b"");
+    }
+}
