@@ -57,11 +57,11 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     let server = service.bind(&options.addr)?;
     server.handle_signals()?;
     println!("rung demo site: {}", rung::app::url_of(server.local_addr()));
+    println!("{}", routes.trim_end());
     println!(
         "messages in {}, {workers} worker threads; Ctrl-C to stop",
         options.data_dir.display()
     );
-    println!("{routes}");
     server.run()?;
     log::info!("stopped");
     Ok(())
