@@ -111,6 +111,7 @@ impl App {
     }
 
     /// Adds a route by hand (without an attribute).
+    #[track_caller]
     pub fn route<F, R>(mut self, methods: &[Method], path: &str, handler: F) -> App
     where
         F: Fn(&Request) -> R + Send + Sync + 'static,
@@ -122,6 +123,35 @@ impl App {
         self.routes.push(RouteEntry::new(
             methods.to_vec(),
             path,
+            name,
+            format!("{}:{}", caller.file(), caller.line()),
+            handler,
+        ));
+        self
+    }
+
+    /// Serves the files of the folder `dir` under the URL `prefix`:
+    /// `.files("/static", "public")` answers `/static/style.css` with
+    /// `public/style.css` (see [`StaticFiles`](crate::files::StaticFiles)).
+    ///
+    /// # Panics
+    /// If `dir` is not a folder: a mistake to find at start-up.
+    #[track_caller]
+    pub fn files(mut self, prefix: &str, dir: impl AsRef<std::path::Path>) -> App {
+        let files = match crate::files::StaticFiles::new(dir.as_ref()) {
+            Ok(files) => files,
+            Err(e) => panic!("cannot serve files from {}: {e}", dir.as_ref().display()),
+        };
+        let caller = std::panic::Location::caller();
+        let pattern = format!("{}/{{*path}}", prefix.trim_end_matches('/'));
+        let name = format!("static files from {}", files.root().display());
+        let handler: Handler = Arc::new(move |req: &Request| {
+            let relative = req.param("path").unwrap_or("");
+            files.serve(req, relative)
+        });
+        self.routes.push(RouteEntry::new(
+            vec![Method::Get],
+            pattern,
             name,
             format!("{}:{}", caller.file(), caller.line()),
             handler,

@@ -7,6 +7,7 @@ extern crate self as rung;
 pub mod app;
 pub mod config;
 pub mod extract;
+pub mod files;
 pub mod http;
 pub mod input;
 pub mod registry;
@@ -15,6 +16,7 @@ pub mod router;
 pub mod server;
 pub mod session;
 pub mod template;
+pub mod test;
 
 pub use app::{serve, App, AppService, Caught, StartError};
 pub use config::{Config, Limits, Timeouts};

@@ -321,6 +321,11 @@ impl Connection {
             }
         }
         self.inbox.drain(..used);
+        // Leftover bytes are the start of the next pipelined head: its
+        // clock starts now.
+        if matches!(self.reading, Reading::Head) && !self.inbox.is_empty() {
+            self.head_started.get_or_insert_with(Instant::now);
+        }
         progressed
     }
 

@@ -1,0 +1,274 @@
+//! The app layer in-process: routing answers, extractors' rejections,
+//! error pages, sessions and start-up checks.
+
+use std::collections::HashMap;
+
+use rung::test::Client;
+use rung::{
+    App, Caught, Form, FromRequest, Html, Json, Method, Query, Request, Session, State, Status,
+};
+use serde::Deserialize;
+
+fn extract<'a, T: FromRequest<'a>>(req: &'a Request) -> Result<T, rung::Rejection> {
+    T::from_request(req)
+}
+
+#[derive(Deserialize, Debug)]
+struct Person {
+    name: String,
+    age: u8,
+}
+
+fn app() -> App {
+    App::empty()
+        .api_prefix("/api")
+        .route(&[Method::Get], "/", |_: &Request| Html("<h1>home</h1>"))
+        .route(&[Method::Get, Method::Post], "/both", |req: &Request| {
+            req.method().to_string()
+        })
+        .route(&[Method::Get], "/users/{id}", |req: &Request| {
+            rung::path_param::<u64>(req, "id").map(|id| format!("user {id}"))
+        })
+        .route(&[Method::Get], "/search", |req: &Request| {
+            extract::<Query<HashMap<String, String>>>(req).map(|Query(q)| format!("q={}", q["q"]))
+        })
+        .route(&[Method::Post], "/form", |req: &Request| {
+            extract::<Form<Person>>(req).map(|Form(p)| format!("{} is {}", p.name, p.age))
+        })
+        .route(&[Method::Post], "/api/json", |req: &Request| {
+            extract::<Json<serde_json::Value>>(req)
+        })
+        .route(&[Method::Get], "/count", |req: &Request| {
+            let session = extract::<Session>(req).unwrap();
+            let n = session.get::<u32>("n").unwrap_or(0) + 1;
+            session.insert("n", n);
+            n.to_string()
+        })
+        .route(&[Method::Get], "/panic", |_: &Request| -> &'static str {
+            panic!("boom")
+        })
+}
+
+#[test]
+fn routes_answer_with_their_handlers() {
+    let client = Client::new(app());
+    let home = client.get("/").send();
+    assert_eq!(home.status, Status::OK);
+    assert_eq!(
+        home.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(home.text(), "<h1>home</h1>");
+    assert_eq!(client.post("/both").send().text(), "POST");
+    assert_eq!(client.get("/users/42").send().text(), "user 42");
+}
+
+#[test]
+fn head_options_405_and_404() {
+    let client = Client::new(app());
+    let head = client.head("/").send();
+    assert_eq!(head.status, Status::OK);
+    assert!(head.body.is_empty());
+
+    let options = client.request(Method::Options, "/both").send();
+    assert_eq!(options.status, Status::NO_CONTENT);
+    assert_eq!(options.header("allow"), Some("GET, HEAD, POST, OPTIONS"));
+
+    let wrong = client.delete("/both").send();
+    assert_eq!(wrong.status, Status::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong.header("allow"), Some("GET, HEAD, POST, OPTIONS"));
+    assert!(
+        wrong.text().contains("<h1>405 Method Not Allowed</h1>"),
+        "{}",
+        wrong.text()
+    );
+
+    let missing = client.get("/nowhere/<script>").send();
+    assert_eq!(missing.status, Status::NOT_FOUND);
+    assert!(
+        missing.text().contains("&lt;script&gt;"),
+        "message is escaped: {}",
+        missing.text()
+    );
+
+    let api_missing = client.get("/api/nowhere").send();
+    assert_eq!(api_missing.status, Status::NOT_FOUND);
+    assert_eq!(api_missing.header("content-type"), Some("application/json"));
+    assert!(api_missing.json::<serde_json::Value>()["error"].is_string());
+
+    let star = client.request(Method::Options, "*").send();
+    assert_eq!(star.status, Status::NO_CONTENT);
+}
+
+#[test]
+fn a_path_param_that_does_not_parse_is_a_404() {
+    let client = Client::new(app());
+    assert_eq!(client.get("/users/abc").send().status, Status::NOT_FOUND);
+    assert_eq!(client.get("/users/-1").send().status, Status::NOT_FOUND);
+}
+
+#[test]
+fn extractor_rejections_have_the_right_status() {
+    let client = Client::new(app());
+    assert_eq!(client.get("/search?q=a%20b").send().text(), "q=a b");
+
+    let ok = client
+        .post("/form")
+        .form(&[("name", "Ann"), ("age", "30")])
+        .send();
+    assert_eq!(ok.text(), "Ann is 30");
+    let wrong_type = client.post("/form").body("name=Ann&age=30").send();
+    assert_eq!(wrong_type.status, Status::UNSUPPORTED_MEDIA_TYPE);
+    let missing_field = client.post("/form").form(&[("name", "Ann")]).send();
+    assert_eq!(missing_field.status, Status::UNPROCESSABLE_ENTITY);
+    assert!(
+        missing_field.text().contains("age"),
+        "{}",
+        missing_field.text()
+    );
+    let not_a_number = client
+        .post("/form")
+        .form(&[("name", "Ann"), ("age", "old")])
+        .send();
+    assert_eq!(not_a_number.status, Status::UNPROCESSABLE_ENTITY);
+    let bad_escape = client
+        .post("/form")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("name=%zz&age=1")
+        .send();
+    assert_eq!(bad_escape.status, Status::BAD_REQUEST);
+
+    let multipart = "--XyZ\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nBo\r\n--XyZ\r\nContent-Disposition: form-data; name=\"age\"\r\n\r\n7\r\n--XyZ--\r\n";
+    let mp = client
+        .post("/form")
+        .header("Content-Type", "multipart/form-data; boundary=XyZ")
+        .body(multipart)
+        .send();
+    assert_eq!(mp.text(), "Bo is 7");
+
+    let json = client
+        .post("/api/json")
+        .json(&serde_json::json!({"a": 1}))
+        .send();
+    assert_eq!(
+        json.json::<serde_json::Value>(),
+        serde_json::json!({"a": 1})
+    );
+    let bad_json = client
+        .post("/api/json")
+        .header("Content-Type", "application/json")
+        .body("{oops")
+        .send();
+    assert_eq!(bad_json.status, Status::BAD_REQUEST);
+    assert_eq!(bad_json.header("content-type"), Some("application/json"));
+    let not_json = client
+        .post("/api/json")
+        .header("Content-Type", "text/plain")
+        .body("{}")
+        .send();
+    assert_eq!(not_json.status, Status::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[test]
+fn a_panicking_handler_is_a_500_page() {
+    let client = Client::new(app());
+    let response = client.get("/panic").send();
+    assert_eq!(response.status, Status::INTERNAL_SERVER_ERROR);
+    assert!(response.text().contains("500 Internal Server Error"));
+    assert_eq!(client.get("/").send().status, Status::OK);
+}
+
+#[test]
+fn sessions_survive_requests_and_tampering_gives_a_fresh_one() {
+    let client = Client::new(app().secret("a test secret that is long enough!"));
+    assert_eq!(client.get("/count").send().text(), "1");
+    assert_eq!(client.get("/count").send().text(), "2");
+    let cookie = client.cookie("rung_session").expect("session cookie set");
+
+    // Flip one character of the signed value: the session is not trusted.
+    let mut bytes = cookie.into_bytes();
+    let last = bytes.len() - 1;
+    bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(bytes).unwrap();
+    let fresh = Client::new(app().secret("a test secret that is long enough!"));
+    let response = fresh
+        .get("/count")
+        .header("Cookie", &format!("rung_session={tampered}"))
+        .send();
+    assert_eq!(response.status, Status::OK);
+    assert_eq!(response.text(), "1");
+
+    // A cookie signed with another key is foreign: a fresh session too.
+    let other = Client::new(app().secret("another secret, also long enough!!"));
+    let response = other
+        .get("/count")
+        .header(
+            "Cookie",
+            &format!("rung_session={}", client.cookie("rung_session").unwrap()),
+        )
+        .send();
+    assert_eq!(response.text(), "1");
+}
+
+#[test]
+fn the_session_cookie_has_safe_attributes() {
+    let client = Client::new(app());
+    let response = client.get("/count").send();
+    let set_cookie = response.header("set-cookie").unwrap();
+    assert!(set_cookie.starts_with("rung_session="));
+    assert!(set_cookie.contains("HttpOnly"));
+    assert!(set_cookie.contains("SameSite=Lax"));
+    assert!(set_cookie.contains("Path=/"));
+}
+
+#[test]
+fn catchers_render_error_pages_by_prefix() {
+    let app = app()
+        .catch(Status::NOT_FOUND, "", |req: &Request| {
+            let caught = Caught::from_request(req).unwrap();
+            Html(format!(
+                "<p>custom {}: {}</p>",
+                caught.status.code(),
+                rung::template::escape_html(&caught.message)
+            ))
+        })
+        .catch(Status::NOT_FOUND, "/api", |_: &Request| {
+            Json(serde_json::json!({"error": "api 404"}))
+        });
+    let client = Client::new(app);
+    let page = client.get("/missing").send();
+    assert_eq!(page.status, Status::NOT_FOUND);
+    assert!(
+        page.text()
+            .starts_with("<p>custom 404: nothing at /missing"),
+        "{}",
+        page.text()
+    );
+    let api = client.get("/api/missing").send();
+    assert_eq!(api.status, Status::NOT_FOUND);
+    assert_eq!(api.json::<serde_json::Value>()["error"], "api 404");
+}
+
+#[test]
+fn state_is_shared_with_handlers() {
+    let handler = |req: &Request| extract::<State<String>>(req).map(|s| s.to_string());
+    let client = Client::new(App::empty().state(String::from("shared")).route(
+        &[Method::Get],
+        "/",
+        handler,
+    ));
+    assert_eq!(client.get("/").send().text(), "shared");
+}
+
+#[test]
+fn route_conflicts_stop_the_app_naming_both_places() {
+    let app = App::empty()
+        .route(&[Method::Get], "/u/{id}", |_: &Request| "one")
+        .route(&[Method::Get], "/u/{name}", |_: &Request| "two");
+    let error = app.build().unwrap_err().to_string();
+    assert!(
+        error.contains("two routes answer the same GET requests"),
+        "{error}"
+    );
+    assert_eq!(error.matches("core/tests/app.rs:").count(), 2, "{error}");
+}
