@@ -27,12 +27,12 @@ pub mod store;
 pub mod validate;
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Parser;
 use rung::{
-    path_param, App, Error, FromRequest, IntoResponse, Method, Rejection, Request, Response,
-    Status, Templates,
+    path_param, App, FromRequest, IntoResponse, Method, Rejection, Request, Response, Status,
+    Templates,
 };
 
 use crate::api::AdminToken;
@@ -136,7 +136,11 @@ pub fn build_app(options: &Options) -> io::Result<App> {
     let config = app.config_mut();
     config.workers = options.workers;
     config.trace = options.trace;
-    Ok(hand_registered(app, &options.public_dir))
+    // Level 3: every file of `demo/public/` under `/static/`, with the right
+    // `Content-Type`, caching headers (`ETag`, `Last-Modified` → `304`) and
+    // ranges; no path can leave the folder.
+    let app = app.files("/static", &options.public_dir);
+    Ok(hand_registered(app))
 }
 
 /// Shorthand for one extractor, in the hand-written routes below.
@@ -148,9 +152,8 @@ fn arg<'a, T: FromRequest<'a>>(req: &'a Request) -> Result<T, Rejection> {
 ///
 /// TODO(macros): once the route attributes land, each handler carries its
 /// own `#[get]`/`#[post]`/`#[catch]` and this list goes away.
-fn hand_registered(app: App, public_dir: &Path) -> App {
+fn hand_registered(app: App) -> App {
     type Answer = Result<Response, Rejection>;
-    let public_dir = public_dir.to_path_buf();
     app.route(&[Method::Get], "/", |req| -> Answer {
         Ok(pages::home(arg(req)?, arg(req)?).into_response())
     })
@@ -161,9 +164,6 @@ fn hand_registered(app: App, public_dir: &Path) -> App {
         Ok(pages::about(arg(req)?).into_response())
     })
     .route(&[Method::Get], "/boom", |_req| pages::boom())
-    .route(&[Method::Get], "/static/{*path}", move |req| {
-        static_file(&public_dir, req)
-    })
     .route(&[Method::Get], "/contact", |req| -> Answer {
         Ok(contact::form(arg(req)?).into_response())
     })
@@ -199,34 +199,4 @@ fn hand_registered(app: App, public_dir: &Path) -> App {
         errors::API_PREFIX,
         |req| -> Answer { Ok(errors::api_internal_error(arg(req)?).into_response()) },
     )
-}
-
-/// Level 3: a file from `demo/public/`.
-///
-/// TODO(files): a stand-in until rung's own static files mount
-/// (`App::files`) lands, which adds caching, ranges and streaming.
-fn static_file(root: &Path, req: &Request) -> Response {
-    let rel = req.param("path").unwrap_or("");
-    let safe = !rel.is_empty()
-        && !rel.contains(['\\', '\0'])
-        && rel.split('/').all(|part| !part.is_empty() && part != "..");
-    let bytes = if safe {
-        std::fs::read(root.join(rel)).ok()
-    } else {
-        None
-    };
-    let Some(bytes) = bytes else {
-        return Error::not_found(format!("no file {rel}")).into_response();
-    };
-    let content_type = match rel.rsplit('.').next() {
-        Some("css") => "text/css; charset=utf-8",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("html") => "text/html; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
-        _ => "application/octet-stream",
-    };
-    Response::new(Status::OK)
-        .with_header("Content-Type", content_type)
-        .with_body(bytes)
 }
