@@ -28,6 +28,7 @@ pub use input::cookies::{SameSite, SetCookie};
 pub use input::signed::SessionKey;
 pub use registry::{Catcher, Route};
 pub use respond::{Error, Html, IntoResponse, Redirect};
+pub use rung_macros::{catch, delete, get, patch, post, put, route};
 pub use server::{Server, Service, ShutdownHandle};
 pub use session::Session;
 pub use template::Templates;

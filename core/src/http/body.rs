@@ -170,7 +170,12 @@ impl Chunked {
         };
         if self.state == ChunkState::Size {
             let size = parse_chunk_size(line)?;
-            if body_len as u64 + size > max_body as u64 {
+            // `checked_add`: a size near u64::MAX (16 hex digits are
+            // allowed) must not wrap the total around below the limit —
+            // that would panic in a debug build and, in a release build,
+            // let the client send a body of any size.
+            let total = (body_len as u64).checked_add(size);
+            if total.is_none_or(|total| total > max_body as u64) {
                 return Err(HttpError::new(
                     Status::PAYLOAD_TOO_LARGE,
                     "request body too large",
@@ -298,6 +303,13 @@ mod tests {
     fn size_limit_is_checked_before_the_data() {
         let mut d = BodyDecoder::new(Framing::Chunked, 10).unwrap();
         assert_eq!(d.feed(b"b\r\n").unwrap_err().status.code(), 413);
+    }
+
+    #[test]
+    fn a_huge_chunk_size_does_not_wrap_the_total_around() {
+        let mut d = BodyDecoder::new(Framing::Chunked, 10).unwrap();
+        let raw = b"1\r\na\r\nffffffffffffffff\r\n";
+        assert_eq!(d.feed(raw).unwrap_err().status.code(), 413);
     }
 
     #[test]

@@ -48,6 +48,7 @@ impl Request {
             headers: Headers::new(),
             body: Vec::new(),
             peer: None,
+            params: Vec::new(),
         }
     }
 
@@ -134,6 +135,7 @@ pub struct RequestBuilder {
     headers: Headers,
     body: Vec<u8>,
     peer: Option<SocketAddr>,
+    params: Vec<(String, String)>,
 }
 
 impl RequestBuilder {
@@ -161,6 +163,17 @@ impl RequestBuilder {
         self
     }
 
+    /// Sets the path parameters, as the router would after matching a
+    /// route: `("id", "42")`. For tests that call a route's handler directly.
+    #[doc(hidden)]
+    pub fn with_params(mut self, params: &[(&str, &str)]) -> Self {
+        self.params = params
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        self
+    }
+
     /// Finishes the request. The path is percent-decoded leniently: a bad
     /// escape is kept as written (the socket path rejects it with 400 instead).
     pub fn build(self) -> Request {
@@ -178,7 +191,7 @@ impl RequestBuilder {
             headers: self.headers,
             body: self.body,
             peer: self.peer,
-            params: Vec::new(),
+            params: self.params,
             state: Arc::default(),
             session: OnceLock::new(),
             caught: None,

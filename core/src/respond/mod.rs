@@ -27,6 +27,11 @@ pub use redirect::Redirect;
 /// | `Result<T, E>` | `T`'s response, or `E`'s |
 /// | `()` | `204 No Content` |
 /// | [`Response`] | itself |
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned by a handler",
+    label = "this type does not implement `rung::IntoResponse`",
+    note = "a handler returns a `&'static str`, `String`, `Html<T>`, `Json<T>`, `Redirect`, `Status`, `(Status, T)`, `Option<T>`, `Result<T, E>`, `()` or a `Response`"
+)]
 pub trait IntoResponse {
     /// Converts the value into a response.
     fn into_response(self) -> Response;

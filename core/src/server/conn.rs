@@ -78,6 +78,10 @@ pub struct Connection {
     close_after_output: bool,
     /// When the first byte of the current, incomplete head arrived.
     head_started: Option<Instant>,
+    /// When the first byte of the request being read or answered arrived
+    /// (`head_started` of its head), for the duration in the access log of
+    /// a request that times out in its body.
+    request_started: Option<Instant>,
     /// When bytes last moved in either direction.
     last_progress: Instant,
     /// Whether the connection is waiting to write (for the timeouts).
@@ -105,6 +109,7 @@ impl Connection {
             stream: None,
             close_after_output: false,
             head_started: None,
+            request_started: None,
             last_progress: Instant::now(),
             waiting_to_write: false,
         }
@@ -270,7 +275,7 @@ impl Connection {
                             }
                             used += len;
                             progressed = true;
-                            self.head_started = None;
+                            self.request_started = self.head_started.take();
                             match BodyDecoder::new(head.framing, shared.config.limits.max_body) {
                                 None => self.dispatch(shared, *head, Vec::new()),
                                 Some(decoder) => {
@@ -321,8 +326,11 @@ impl Connection {
             }
         }
         self.inbox.drain(..used);
-        // Leftover bytes are the start of the next pipelined head: its
-        // clock starts now.
+        // Bytes of the next, pipelined head are here already: its head
+        // timeout runs from now. Left unset, it would only start with the
+        // next read, and a client that sent a request plus a few bytes and
+        // then nothing would hold the connection for the idle timeout (60 s)
+        // instead of the head timeout (10 s).
         if matches!(self.reading, Reading::Head) && !self.inbox.is_empty() {
             self.head_started.get_or_insert_with(Instant::now);
         }
@@ -479,13 +487,50 @@ impl Connection {
 
     /// Closes an expired connection, telling the client why when it was
     /// in the middle of a request.
-    pub fn close_expired(mut self, expiry: Expiry) {
-        if expiry == Expiry::RequestTimeout {
-            let response = b"HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\nConnection: close\r\n\r\nrequest timeout\n";
-            let _ = self.socket.write(response);
-            let _ = self.socket.shutdown(Shutdown::Write);
-            log::info!(target: "rung::access", "{} \"-\" 408 16 -", self.peer);
+    pub fn close_expired(mut self, expiry: Expiry, shared: &Shared) {
+        if expiry != Expiry::RequestTimeout {
+            return;
         }
+        // The 408 goes through the service's error page and the response
+        // writer like every other error: a hand-written literal here had no
+        // `Date` (SPEC §3: every response has one) and logged no duration.
+        let error = HttpError::new(Status::REQUEST_TIMEOUT, "request timeout");
+        let response = match catch_unwind(AssertUnwindSafe(|| shared.service.error(&error))) {
+            Ok(response) => response,
+            Err(_) => Response::text(error.message).with_status(error.status),
+        };
+        let (head_only, request_line) = match &self.reading {
+            Reading::Body { head, .. } => (
+                head.method == Method::Head,
+                format!("{} {} {}", head.method, head.target, head.version),
+            ),
+            _ => (false, "-".to_string()),
+        };
+        let answering = Answering {
+            head_only,
+            version: crate::http::Version::Http11,
+            keep_alive: false,
+        };
+        let mut out = Vec::new();
+        let encoded = write::encode(response, answering, &mut out);
+        // One non-blocking write, best effort: the client has stalled, and
+        // the supervisor must not wait for it.
+        let _ = self.socket.write(&out);
+        let _ = self.socket.shutdown(Shutdown::Write);
+        let started = match self.reading {
+            Reading::Body { .. } => self.request_started,
+            _ => self.head_started,
+        }
+        .unwrap_or(self.last_progress);
+        log::info!(
+            target: "rung::access",
+            "{} \"{}\" {} {} {:.3}ms",
+            self.peer,
+            request_line,
+            encoded.status.code(),
+            encoded.body_len,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
     }
 }
 

@@ -307,6 +307,6 @@ fn close_expired(shared: &Shared) {
             None => false,
         });
     for (conn, reason) in expired.into_iter().zip(reasons) {
-        conn.close_expired(reason);
+        conn.close_expired(reason, shared);
     }
 }

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# The benchmark of rung against hyper, actix-web and tiny_http.
+#
+#   apt-get install -y wrk     # Debian's wrk, once
+#   bash bench/run.sh          # about 10 minutes; writes bench/RESULTS.md
+#
+# Each server runs pinned to CPU 1 and wrk (one thread, 64 connections) to
+# CPU 0, so the two never compete for a core. After a warm-up, 3 rounds in
+# rotated order; per server and endpoint we report the median requests/s,
+# the median p99 latency, and the server's CPU time per request (user +
+# system ticks of its process from /proc/PID/stat, before and after each
+# wrk run, divided by the requests served). Then the connection-scale check
+# (10,000 idle keep-alive connections) and the big-file check (a 200 MB
+# file to a slow client). Loopback only; every server is stopped by PID.
+#
+# Knobs (environment): DURATION (s per wrk run, 10), ROUNDS (3), IDLE (10000).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
+IDLE=${IDLE:-10000}
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+command -v taskset >/dev/null || { echo "taskset is missing: apt-get install -y util-linux" >&2; exit 1; }
+ulimit -n "$(ulimit -Hn)"
+
+echo "building the servers (release)..."
+cargo build --release --quiet --bins
+BIN=target/release
+TICK=$(getconf CLK_TCK)
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+# name  binary  port
+SERVERS=("rung rung_server 8080" "hyper hyper_server 8081" "actix-web actix_server 8082" "tiny_http tiny_http_server 8083")
+declare -A PID_OF PORT_OF
+
+wait_port() {
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "nothing listens on port $1" >&2
+    return 1
+}
+
+for entry in "${SERVERS[@]}"; do
+    read -r name bin port <<<"$entry"
+    taskset -c 1 "$BIN/$bin" "127.0.0.1:$port" >"$WORK/$name.log" 2>&1 &
+    PID_OF[$name]=$!
+    PORT_OF[$name]=$port
+    PIDS+=($!)
+    wait_port "$port"
+done
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# wrk output → "requests_per_sec requests p99_us"
+parse_wrk() {
+    awk '
+        /Requests\/sec:/ { rps = $2 }
+        / requests in / { reqs = $1 }
+        /^ +99%/ {
+            v = $2
+            if (v ~ /us$/) { sub(/us$/, "", v); p99 = v }
+            else if (v ~ /ms$/) { sub(/ms$/, "", v); p99 = v * 1000 }
+            else if (v ~ /s$/) { sub(/s$/, "", v); p99 = v * 1000000 }
+        }
+        END { printf "%s %s %s\n", rps, reqs, p99 }
+    ' "$1"
+}
+
+echo "warm-up..."
+for entry in "${SERVERS[@]}"; do
+    read -r name _ port <<<"$entry"
+    for ep in plaintext json; do
+        taskset -c 0 wrk -t1 -c64 -d2s "http://127.0.0.1:$port/$ep" >/dev/null
+    done
+done
+
+RAW="$WORK/raw.txt"
+: >"$RAW"
+count=${#SERVERS[@]}
+for round in $(seq 1 "$ROUNDS"); do
+    for i in $(seq 0 $((count - 1))); do
+        entry=${SERVERS[$(((i + round - 1) % count))]}
+        read -r name _ port <<<"$entry"
+        for ep in plaintext json; do
+            pid=${PID_OF[$name]}
+            before=$(cpu_ticks "$pid")
+            taskset -c 0 wrk -t1 -c64 -d"${DURATION}s" --latency "http://127.0.0.1:$port/$ep" >"$WORK/wrk.txt"
+            after=$(cpu_ticks "$pid")
+            read -r rps reqs p99 < <(parse_wrk "$WORK/wrk.txt")
+            cpu_us=$(awk -v d=$((after - before)) -v t="$TICK" -v r="$reqs" 'BEGIN { printf "%.2f", d / t * 1e6 / r }')
+            echo "$name $ep $rps $p99 $cpu_us" | tee -a "$RAW"
+        done
+    done
+done
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+stat_of() { awk -v n="$1" -v e="$2" -v c="$3" '$1 == n && $2 == e { print $c }' "$RAW" | median; }
+
+{
+    echo "# Benchmark results"
+    echo
+    echo "Produced by \`bash bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(uname -r)."
+    echo "Each server pinned to CPU 1, \`wrk -t1 -c64 -d${DURATION}s --latency\` pinned to CPU 0; medians of $ROUNDS rounds in rotated order."
+    echo
+    echo "| server | endpoint | requests/s | p99 (µs) | server CPU per request (µs) |"
+    echo "| --- | --- | ---: | ---: | ---: |"
+    for entry in "${SERVERS[@]}"; do
+        read -r name _ _ <<<"$entry"
+        for ep in plaintext json; do
+            echo "| $name | /$ep | $(stat_of "$name" "$ep" 3 | awk '{printf "%.0f", $1}') | $(stat_of "$name" "$ep" 4 | awk '{printf "%.0f", $1}') | $(stat_of "$name" "$ep" 5) |"
+        done
+    done
+    echo
+    echo "Ratios, rung / peer (requests/s: higher is better for rung; CPU and p99: lower is better):"
+    echo
+    echo "| peer | endpoint | requests/s | CPU per request | p99 |"
+    echo "| --- | --- | ---: | ---: | ---: |"
+    for peer in hyper actix-web tiny_http; do
+        for ep in plaintext json; do
+            r=$(awk -v a="$(stat_of rung "$ep" 3)" -v b="$(stat_of "$peer" "$ep" 3)" 'BEGIN { printf "%.2f", a / b }')
+            c=$(awk -v a="$(stat_of rung "$ep" 5)" -v b="$(stat_of "$peer" "$ep" 5)" 'BEGIN { printf "%.2f", a / b }')
+            p=$(awk -v a="$(stat_of rung "$ep" 4)" -v b="$(stat_of "$peer" "$ep" 4)" 'BEGIN { printf "%.2f", a / b }')
+            echo "| $peer | /$ep | $r | $c | $p |"
+        done
+    done
+} >RESULTS.md.new
+
+# Stop the peers: the remaining checks measure rung alone.
+for entry in "${SERVERS[@]}"; do
+    read -r name _ _ <<<"$entry"
+    [ "$name" = rung ] || kill "${PID_OF[$name]}" 2>/dev/null || true
+done
+
+echo "connection-scale check: $IDLE idle keep-alive connections..."
+RUNG_PID=${PID_OF[rung]}
+taskset -c 0 "$BIN/idle_check" "127.0.0.1:8080" "$IDLE" "$RUNG_PID" | tee "$WORK/idle.txt"
+val() { awk -F= -v k="$1" '$1 == k { print $2 }' "$2"; }
+
+echo "big-file check: 200 MB to a slow client..."
+kill "$RUNG_PID"
+mkdir -p "$WORK/files"
+head -c $((200 * 1024 * 1024)) /dev/urandom >"$WORK/files/big.bin"
+RUNG_BENCH_FILES="$WORK/files" taskset -c 1 "$BIN/rung_server" 127.0.0.1:8084 >"$WORK/rung-files.log" 2>&1 &
+FILES_PID=$!
+PIDS+=($FILES_PID)
+wait_port 8084
+taskset -c 0 "$BIN/slow_download" 127.0.0.1:8084 /files/big.bin "$FILES_PID" $((40 * 1024 * 1024)) | tee "$WORK/big.txt"
+
+{
+    echo
+    echo "## $IDLE idle keep-alive connections (rung)"
+    echo
+    echo "| measure | value |"
+    echo "| --- | ---: |"
+    echo "| connections held (each after one completed request) | $(val held "$WORK/idle.txt") |"
+    echo "| RSS before | $(( $(val rss_before_kib "$WORK/idle.txt") / 1024 )) MiB |"
+    echo "| RSS while held | $(( $(val rss_held_kib "$WORK/idle.txt") / 1024 )) MiB |"
+    echo "| server threads | $(val threads "$WORK/idle.txt") |"
+    echo "| fresh client GET /plaintext, worst of 20 | $(val fresh_client_worst_ms "$WORK/idle.txt") ms |"
+    echo "| held connections answering a second request | $(val second_request_answered "$WORK/idle.txt") |"
+    echo "| held connections closed by the idle timeout | $(val second_request_closed "$WORK/idle.txt") |"
+    echo
+    echo "## 200 MB static file to a client reading 40 MB/s (rung)"
+    echo
+    echo "| measure | value |"
+    echo "| --- | ---: |"
+    echo "| bytes received | $(val bytes "$WORK/big.txt") |"
+    echo "| seconds | $(val secs "$WORK/big.txt") |"
+    echo "| RSS before | $(( $(val rss_before_kib "$WORK/big.txt") / 1024 )) MiB |"
+    echo "| RSS peak during the download | $(( $(val rss_peak_kib "$WORK/big.txt") / 1024 )) MiB |"
+    echo "| RSS growth | $(val rss_growth_kib "$WORK/big.txt") KiB |"
+} >>RESULTS.md.new
+mv RESULTS.md.new RESULTS.md
+echo "wrote bench/RESULTS.md"

@@ -1,0 +1,36 @@
+//! rung: `/plaintext` and `/json`, written the way a user would write them
+//! (route attributes, the router, `IntoResponse`; no benchmark-only path).
+//!
+//! With `RUNG_BENCH_FILES=DIR`, also serves DIR under `/files/` (the
+//! big-file check of run.sh).
+
+use rung::{get, App, Json};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Message {
+    message: &'static str,
+}
+
+#[get("/plaintext")]
+fn plaintext() -> &'static str {
+    "Hello, World!"
+}
+
+#[get("/json")]
+fn json() -> Json<Message> {
+    Json(Message { message: "Hello, World!" })
+}
+
+fn main() -> Result<(), rung::StartError> {
+    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".into());
+    let mut app = App::new();
+    if let Ok(dir) = std::env::var("RUNG_BENCH_FILES") {
+        app = app.files("/files", dir);
+    }
+    if let Ok(workers) = std::env::var("RUNG_WORKERS") {
+        app.config_mut().workers = workers.parse().expect("RUNG_WORKERS is a number");
+    }
+    println!("rung listening on {addr}");
+    app.serve(addr)
+}

@@ -1,0 +1,6 @@
+use rung::get;
+
+#[get("/about")]
+struct About;
+
+fn main() {}

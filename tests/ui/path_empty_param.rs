@@ -1,0 +1,8 @@
+use rung::get;
+
+#[get("/users/{}")]
+fn user() -> &'static str {
+    "a user"
+}
+
+fn main() {}
