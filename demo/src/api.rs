@@ -15,7 +15,7 @@
 //! The rules for a message are the very ones of the contact form
 //! ([`crate::validate`]).
 
-use rung::{Error, IntoResponse, Json, Query, Request, Response, State, Status};
+use rung::{delete, get, post, Error, IntoResponse, Json, Query, Request, Response, State, Status};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -49,7 +49,7 @@ pub struct ListQuery {
 }
 
 /// Lists messages, id ascending.
-// TODO(macros) #[get("/api/messages")]
+#[get("/api/messages")]
 pub fn list(query: Query<ListQuery>, store: State<Store>) -> Result<Json<Vec<Message>>, Error> {
     let limit = query.0.limit.unwrap_or(DEFAULT_LIMIT);
     if limit > MAX_LIMIT {
@@ -67,7 +67,7 @@ pub fn list(query: Query<ListQuery>, store: State<Store>) -> Result<Json<Vec<Mes
 /// `Json<Value>` rather than `Json<MessageInput>`: with a typed struct,
 /// `{"message": 5}` would be refused by serde with one generic error; read
 /// as a `Value`, every field can be checked and named in the answer.
-// TODO(macros) #[post("/api/messages")]
+#[post("/api/messages")]
 pub fn create(body: Json<Value>, store: State<Store>) -> Result<Response, Error> {
     let Value::Object(object) = body.0 else {
         return Ok(invalid("expected a JSON object", &FieldErrors::new()));
@@ -113,7 +113,7 @@ fn invalid(error: &str, fields: &FieldErrors) -> Response {
 
 /// One message. An `id` that is not a number never gets here: the route
 /// answers `404` for `/api/messages/abc` by itself.
-// TODO(macros) #[get("/api/messages/{id}")]
+#[get("/api/messages/{id}")]
 pub fn show(id: u64, store: State<Store>) -> Result<Json<Message>, Error> {
     store
         .get(id)
@@ -122,7 +122,7 @@ pub fn show(id: u64, store: State<Store>) -> Result<Json<Message>, Error> {
 }
 
 /// Deletes a message; needs `Authorization: Bearer TOKEN`.
-// TODO(macros) #[delete("/api/messages/{id}")]
+#[delete("/api/messages/{id}")]
 pub fn delete(
     id: u64,
     req: &Request,

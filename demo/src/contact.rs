@@ -15,7 +15,7 @@
 //!   beside each bad field and the values as they were typed, escaped, so
 //!   nothing has to be typed twice. Nothing is stored.
 
-use rung::{Error, Form, Html, Session, State, Status, Templates};
+use rung::{get, post, Error, Form, Html, Session, State, Status, Templates};
 use serde_json::json;
 
 use crate::layout;
@@ -24,14 +24,14 @@ use crate::store::Store;
 use crate::validate::{self, FieldErrors, MessageInput};
 
 /// The contact form, empty.
-// TODO(macros) #[get("/contact")]
+#[get("/contact")]
 pub fn form(templates: State<Templates>) -> Result<Html<String>, Error> {
     let context = form_context(&MessageInput::default(), &FieldErrors::new());
     layout::page(&templates, "Contact", "contact.html", &context)
 }
 
 /// The form, sent: thank you (`200`), or the form again with errors (`422`).
-// TODO(macros) #[post("/contact")]
+#[post("/contact")]
 pub fn submit(
     form: Form<MessageInput>,
     store: State<Store>,

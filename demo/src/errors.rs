@@ -11,7 +11,7 @@
 //! so `/api/...` gets the JSON ones. Statuses without a catcher here get
 //! rung's default page (HTML, or JSON under the app's `api_prefix`).
 
-use rung::{Caught, Html, Json, State, Templates};
+use rung::{catch, Caught, Html, Json, State, Templates};
 use serde_json::{json, Value};
 
 use crate::layout;
@@ -20,25 +20,25 @@ use crate::layout;
 pub const API_PREFIX: &str = "/api/";
 
 /// `404` for pages.
-// TODO(macros) #[catch(404)]
+#[catch(404)]
 pub fn not_found(caught: Caught, templates: State<Templates>) -> Html<String> {
     html_page(&caught, &templates)
 }
 
 /// `500` for pages (a handler panicked or failed).
-// TODO(macros) #[catch(500)]
+#[catch(500)]
 pub fn internal_error(caught: Caught, templates: State<Templates>) -> Html<String> {
     html_page(&caught, &templates)
 }
 
 /// `404` under `/api/`.
-// TODO(macros) #[catch(404, prefix = "/api/")]
+#[catch(404, prefix = "/api/")]
 pub fn api_not_found(caught: Caught) -> Json<Value> {
     Json(json!({ "error": caught.message }))
 }
 
 /// `500` under `/api/`.
-// TODO(macros) #[catch(500, prefix = "/api/")]
+#[catch(500, prefix = "/api/")]
 pub fn api_internal_error(caught: Caught) -> Json<Value> {
     Json(json!({ "error": caught.message }))
 }

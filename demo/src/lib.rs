@@ -16,6 +16,11 @@
 //!
 //! `main.rs` only reads the options and serves [`build_app`]; the tests
 //! build the very same app on a free port.
+//!
+//! The routes are registered by their attributes into a table that
+//! `App::new()` reads, for every crate linked into the program. The lesson
+//! binaries (`src/bin/level1.rs` …) do not use this library, so none of
+//! these routes shows up in theirs.
 
 pub mod api;
 pub mod contact;
@@ -30,10 +35,7 @@ use std::io;
 use std::path::PathBuf;
 
 use clap::Parser;
-use rung::{
-    path_param, App, FromRequest, IntoResponse, Method, Rejection, Request, Response, Status,
-    Templates,
-};
+use rung::{App, Templates};
 
 use crate::api::AdminToken;
 use crate::store::Store;
@@ -122,6 +124,12 @@ fn parse_workers(text: &str) -> Result<usize, String> {
 /// The whole site, ready to `.build()` or `.bind(addr)`: every route, the
 /// message store opened in `options.data_dir` (created if missing), the
 /// templates, the session secret and the admin token.
+///
+/// There is no list of routes here. Each handler carries its own attribute
+/// (`#[get("/")]` on `pages::home`, `#[catch(404)]` on
+/// `errors::not_found`, ...), and `App::new()` collects all of them. What
+/// the handlers ask for with `State<T>` is given here; a handler asking
+/// for a `T` missing here stops the app at start-up, naming the handler.
 pub fn build_app(options: &Options) -> io::Result<App> {
     let store = Store::open(&options.data_dir)?;
     let admin_token = AdminToken(options.admin_token.clone().filter(|t| !t.is_empty()));
@@ -139,64 +147,5 @@ pub fn build_app(options: &Options) -> io::Result<App> {
     // Level 3: every file of `demo/public/` under `/static/`, with the right
     // `Content-Type`, caching headers (`ETag`, `Last-Modified` → `304`) and
     // ranges; no path can leave the folder.
-    let app = app.files("/static", &options.public_dir);
-    Ok(hand_registered(app))
-}
-
-/// Shorthand for one extractor, in the hand-written routes below.
-fn arg<'a, T: FromRequest<'a>>(req: &'a Request) -> Result<T, Rejection> {
-    T::from_request(req)
-}
-
-/// The routes and error pages, registered by hand.
-///
-/// TODO(macros): once the route attributes land, each handler carries its
-/// own `#[get]`/`#[post]`/`#[catch]` and this list goes away.
-fn hand_registered(app: App) -> App {
-    type Answer = Result<Response, Rejection>;
-    app.route(&[Method::Get], "/", |req| -> Answer {
-        Ok(pages::home(arg(req)?, arg(req)?).into_response())
-    })
-    .route(&[Method::Get], "/sleep", |req| -> Answer {
-        Ok(pages::sleep(arg(req)?).into_response())
-    })
-    .route(&[Method::Get], "/about", |req| -> Answer {
-        Ok(pages::about(arg(req)?).into_response())
-    })
-    .route(&[Method::Get], "/boom", |_req| pages::boom())
-    .route(&[Method::Get], "/contact", |req| -> Answer {
-        Ok(contact::form(arg(req)?).into_response())
-    })
-    .route(&[Method::Post], "/contact", |req| -> Answer {
-        Ok(contact::submit(arg(req)?, arg(req)?, arg(req)?, arg(req)?).into_response())
-    })
-    .route(&[Method::Get], "/messages", |req| -> Answer {
-        Ok(messages::list(arg(req)?, arg(req)?).into_response())
-    })
-    .route(&[Method::Get], "/api/messages", |req| -> Answer {
-        Ok(api::list(arg(req)?, arg(req)?).into_response())
-    })
-    .route(&[Method::Post], "/api/messages", |req| -> Answer {
-        Ok(api::create(arg(req)?, arg(req)?).into_response())
-    })
-    .route(&[Method::Get], "/api/messages/{id}", |req| -> Answer {
-        Ok(api::show(path_param(req, "id")?, arg(req)?).into_response())
-    })
-    .route(&[Method::Delete], "/api/messages/{id}", |req| -> Answer {
-        Ok(api::delete(path_param(req, "id")?, req, arg(req)?, arg(req)?).into_response())
-    })
-    .catch(Status::NOT_FOUND, "", |req| -> Answer {
-        Ok(errors::not_found(arg(req)?, arg(req)?).into_response())
-    })
-    .catch(Status::INTERNAL_SERVER_ERROR, "", |req| -> Answer {
-        Ok(errors::internal_error(arg(req)?, arg(req)?).into_response())
-    })
-    .catch(Status::NOT_FOUND, errors::API_PREFIX, |req| -> Answer {
-        Ok(errors::api_not_found(arg(req)?).into_response())
-    })
-    .catch(
-        Status::INTERNAL_SERVER_ERROR,
-        errors::API_PREFIX,
-        |req| -> Answer { Ok(errors::api_internal_error(arg(req)?).into_response()) },
-    )
+    Ok(app.files("/static", &options.public_dir))
 }

@@ -5,13 +5,13 @@
 //! `<script>` shows up as text, it does not run. That is why the template
 //! never uses `raw` for anything that came from a visitor.
 
-use rung::{Error, Html, State, Templates};
+use rung::{get, Error, Html, State, Templates};
 
 use crate::layout;
 use crate::store::Store;
 
 /// Every stored message, oldest first.
-// TODO(macros) #[get("/messages")]
+#[get("/messages")]
 pub fn list(store: State<Store>, templates: State<Templates>) -> Result<Html<String>, Error> {
     let messages = store.list(0, usize::MAX);
     let context = serde_json::json!({ "messages": messages });

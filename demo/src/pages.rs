@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use rung::{Error, Html, Query, Session, State, Templates};
+use rung::{get, route, Error, Html, Query, Session, State, Templates};
 use serde::Deserialize;
 
 use crate::layout;
@@ -28,7 +28,7 @@ pub const SESSION_NAME: &str = "name";
 pub const SLEEP_MAX_MS: u64 = 5000;
 
 /// Level 1: the home page, with the visit counter and a welcome back.
-// TODO(macros) #[get("/")]
+#[get("/")]
 pub fn home(session: Session, templates: State<Templates>) -> Result<Html<String>, Error> {
     // The session is a small map that lives in a signed cookie. Changing it
     // makes rung send the new cookie with this response.
@@ -49,7 +49,7 @@ pub struct SleepQuery {
 }
 
 /// Level 2: waits `ms` milliseconds (0–5000), then answers.
-// TODO(macros) #[get("/sleep")]
+#[get("/sleep")]
 pub fn sleep(query: Query<SleepQuery>) -> Result<String, Error> {
     let ms = match query.0.ms {
         Some(ms) if ms <= SLEEP_MAX_MS => ms,
@@ -70,14 +70,14 @@ pub fn sleep(query: Query<SleepQuery>) -> Result<String, Error> {
 }
 
 /// Level 3: a page registered with `#[route]` (GET, and HEAD for free).
-// TODO(macros) #[route("/about")]
+#[route("/about")]
 pub fn about(templates: State<Templates>) -> Result<Html<String>, Error> {
     layout::page(&templates, "About", "about.html", &serde_json::json!({}))
 }
 
 /// Panics on purpose, to show that one broken handler does not bring the
 /// server down: the visitor gets the 500 page, the log gets the panic.
-// TODO(macros) #[get("/boom")]
+#[get("/boom")]
 pub fn boom() -> &'static str {
     panic!("boom: this handler panics on purpose (GET /boom)")
 }

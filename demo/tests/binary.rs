@@ -164,6 +164,12 @@ fn prints_url_and_route_table_and_exits_0_on_sigterm_and_sigint() {
         let dir = temp_dir("banner");
         let mut demo = start(&["--data-dir", &data_dir(&dir)], &[]);
         assert!(demo.banner.contains("METHOD"), "{}", demo.banner);
+        // Handlers by name, with the file:line of their route attribute.
+        assert!(
+            demo.banner.contains("demo::pages::home") && demo.banner.contains("demo/src/pages.rs:"),
+            "{}",
+            demo.banner
+        );
         for row in [
             "/api/messages/{id}",
             "/contact",
