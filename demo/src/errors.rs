@@ -5,7 +5,7 @@
 //! asks the app for the page to show. These catchers make that page:
 //!
 //! - for pages, HTML in the site's layout;
-//! - under `/api/`, JSON: `{"error": "..."}`, since a program reads it.
+//! - under `/api`, JSON: `{"error": "..."}`, since a program reads it.
 //!
 //! When several catchers fit a path, the one with the longest prefix wins,
 //! so `/api/...` gets the JSON ones. Statuses without a catcher here get
@@ -15,9 +15,6 @@ use rung::{catch, Caught, Html, Json, State, Templates};
 use serde_json::{json, Value};
 
 use crate::layout;
-
-/// The prefix of the JSON API.
-pub const API_PREFIX: &str = "/api/";
 
 /// `404` for pages.
 #[catch(404)]
@@ -31,14 +28,14 @@ pub fn internal_error(caught: Caught, templates: State<Templates>) -> Html<Strin
     html_page(&caught, &templates)
 }
 
-/// `404` under `/api/`.
-#[catch(404, prefix = "/api/")]
+/// `404` under `/api` (the prefix given to `App::api_prefix` too).
+#[catch(404, prefix = "/api")]
 pub fn api_not_found(caught: Caught) -> Json<Value> {
     Json(json!({ "error": caught.message }))
 }
 
-/// `500` under `/api/`.
-#[catch(500, prefix = "/api/")]
+/// `500` under `/api`.
+#[catch(500, prefix = "/api")]
 pub fn api_internal_error(caught: Caught) -> Json<Value> {
     Json(json!({ "error": caught.message }))
 }

@@ -901,7 +901,7 @@ fn unknown_paths_are_404_html_or_json_under_api() {
         assert!(page.contains("/static/style.css"), "in the site's layout");
         assert!(!page.contains("<script>"), "{page}");
     }
-    for path in ["/api/unknown", "/api/messages/1/more", "/api/"] {
+    for path in ["/api/unknown", "/api/messages/1/more", "/api/", "/api"] {
         let reply = site.get(path);
         assert_eq!(reply.status, 404, "{path}");
         assert!(reply.json()["error"].is_string(), "{path}");
