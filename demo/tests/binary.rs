@@ -29,6 +29,16 @@ struct Running {
     stderr: Option<std::thread::JoinHandle<String>>,
 }
 
+/// A test that fails half-way must not leave its server running.
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Starts `demo --addr 127.0.0.1:0 ARGS...` (from another working
 /// directory, to show that templates are found anyway) and reads its banner.
 fn start(args: &[&str], envs: &[(&str, &str)]) -> Running {
