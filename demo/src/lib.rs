@@ -1,0 +1,151 @@
+//! The rung demo site: levels 1–4 and the next levels.
+//!
+//! Each module is one area of the site, and says which level it shows:
+//!
+//! | module | paths | level |
+//! | --- | --- | --- |
+//! | [`pages`] | `/`, `/sleep`, `/about`, `/boom` | 1, 2, 3 |
+//! | `/static/...` | files from `demo/public/` | 3 |
+//! | [`contact`] | `/contact` | 4: forms, validation, templates |
+//! | [`messages`] | `/messages` | 4: a `{% for %}` list |
+//! | [`api`] | `/api/messages...` | next: a JSON API |
+//! | [`store`] | — | next: data that survives a crash |
+//! | [`validate`] | — | one rule set for the form and the API |
+//! | [`errors`] | error pages | next: HTML or JSON errors |
+//! | [`layout`] | — | the look every page shares |
+//!
+//! `main.rs` only reads the options and serves [`build_app`]; the tests
+//! build the very same app on a free port.
+//!
+//! The routes are registered by their attributes into a table that
+//! `App::new()` reads, for every crate linked into the program. The lesson
+//! binaries (`src/bin/level1.rs` …) do not use this library, so none of
+//! these routes shows up in theirs.
+
+pub mod api;
+pub mod contact;
+pub mod errors;
+pub mod layout;
+pub mod messages;
+pub mod pages;
+pub mod store;
+pub mod validate;
+
+use std::io;
+use std::path::PathBuf;
+
+use clap::Parser;
+use rung::{App, Templates};
+
+use crate::api::AdminToken;
+use crate::store::Store;
+
+/// Where the templates are: `demo/templates/` in the source tree, found
+/// from the path of this package at compile time, so that `cargo run -p
+/// demo` works from any working directory.
+pub const TEMPLATES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+
+/// Where the static files are: `demo/public/` in the source tree (see
+/// [`TEMPLATES_DIR`]).
+pub const PUBLIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/public");
+
+/// The command-line options of `cargo run -p demo -- ...`.
+#[derive(Clone, Debug, Parser)]
+#[command(
+    name = "demo",
+    version,
+    about = "The rung demo site: levels 1-4 and the next levels."
+)]
+pub struct Options {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:9000")]
+    pub addr: String,
+
+    /// Directory where messages are stored (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Handler threads (default: 4 per CPU, at least 16).
+    #[arg(long, value_name = "N", default_value_t = rung::config::default_workers(),
+          value_parser = parse_workers)]
+    pub workers: usize,
+
+    /// Key that signs session cookies (random when absent: sessions then
+    /// end when the server stops).
+    #[arg(long, value_name = "KEY", env = "RUNG_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+
+    /// Token that `DELETE /api/messages/{id}` requires as
+    /// `Authorization: Bearer TOKEN` (without it, deleting is disabled).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "RUNG_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+
+    /// Print each raw request head and response head: HTTP on the wire.
+    #[arg(long)]
+    pub trace: bool,
+
+    /// The templates folder (not an option: see [`TEMPLATES_DIR`]).
+    #[arg(skip = PathBuf::from(TEMPLATES_DIR))]
+    pub templates_dir: PathBuf,
+
+    /// The static files folder (not an option: see [`PUBLIC_DIR`]).
+    #[arg(skip = PathBuf::from(PUBLIC_DIR))]
+    pub public_dir: PathBuf,
+}
+
+impl Options {
+    /// The defaults, with messages kept in `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Options {
+        Options {
+            addr: "127.0.0.1:9000".into(),
+            data_dir: data_dir.into(),
+            workers: rung::config::default_workers(),
+            secret: None,
+            admin_token: None,
+            trace: false,
+            templates_dir: PathBuf::from(TEMPLATES_DIR),
+            public_dir: PathBuf::from(PUBLIC_DIR),
+        }
+    }
+}
+
+fn parse_workers(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{text}` is not a number of threads (1 or more)")),
+    }
+}
+
+/// The whole site, ready to `.build()` or `.bind(addr)`: every route, the
+/// message store opened in `options.data_dir` (created if missing), the
+/// templates, the session secret and the admin token.
+///
+/// There is no list of routes here. Each handler carries its own attribute
+/// (`#[get("/")]` on `pages::home`, `#[catch(404)]` on
+/// `errors::not_found`, ...), and `App::new()` collects all of them. What
+/// the handlers ask for with `State<T>` is given here; a handler asking
+/// for a `T` missing here stops the app at start-up, naming the handler.
+pub fn build_app(options: &Options) -> io::Result<App> {
+    let store = Store::open(&options.data_dir)?;
+    let admin_token = AdminToken(options.admin_token.clone().filter(|t| !t.is_empty()));
+    let mut app = App::new()
+        .state(store)
+        .state(Templates::new(&options.templates_dir))
+        .state(admin_token)
+        .api_prefix("/api");
+    if let Some(secret) = options.secret.as_deref().filter(|s| !s.is_empty()) {
+        app = app.secret(secret);
+    }
+    let config = app.config_mut();
+    config.workers = options.workers;
+    config.trace = options.trace;
+    // Level 3: every file of `demo/public/` under `/static/`, with the right
+    // `Content-Type`, caching headers (`ETag`, `Last-Modified` → `304`) and
+    // ranges; no path can leave the folder.
+    Ok(app.files("/static", &options.public_dir))
+}

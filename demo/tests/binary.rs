@@ -1,0 +1,377 @@
+//! The `demo` program itself: its options, its banner, signals, and
+//! messages that survive `kill -9`.
+//!
+//! These run the compiled binary (`CARGO_BIN_EXE_demo`) as a child
+//! process, as `cargo run -p demo` would.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+fn temp_dir(name: &str) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("rung-demo-bin-{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+struct Running {
+    child: Child,
+    addr: SocketAddr,
+    /// Everything printed on stdout up to and including the route table.
+    banner: String,
+    _stdout: BufReader<ChildStdout>,
+    /// Reads stderr all along (a full pipe would block the server's log).
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+/// A test that fails half-way must not leave its server running.
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Starts `demo --addr 127.0.0.1:0 ARGS...` (from another working
+/// directory, to show that templates are found anyway) and reads its banner.
+fn start(args: &[&str], envs: &[(&str, &str)]) -> Running {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_demo"));
+    command
+        .args(["--addr", "127.0.0.1:0", "--workers", "4"])
+        .args(args)
+        .current_dir(std::env::temp_dir())
+        .env_remove("RUNG_SECRET")
+        .env_remove("RUNG_ADMIN_TOKEN")
+        .env("RUST_BACKTRACE", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("start demo");
+    let mut stderr = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    let mut addr = None;
+    loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            let _ = child.kill();
+            panic!("demo exited early; printed:\n{banner}");
+        }
+        banner.push_str(&line);
+        if let Some(rest) = line.trim().strip_prefix("rung demo site: http://") {
+            addr = Some(rest.trim_end_matches('/').parse().unwrap());
+        }
+        // The banner ends with where the messages are kept.
+        if line.starts_with("messages in ") {
+            break;
+        }
+    }
+    Running {
+        child,
+        addr: addr.expect("the URL in the banner"),
+        banner,
+        _stdout: stdout,
+        stderr: Some(stderr),
+    }
+}
+
+/// One request on a new connection: `(status, body)`; `None` if the
+/// server is gone.
+fn send(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &str,
+    body: &str,
+) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let request = format!(
+        "{method} {target} HTTP/1.1\r\nHost: x\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).ok()?;
+    let status = raw.split(' ').nth(1)?.parse().ok()?;
+    let body = raw.split_once("\r\n\r\n")?.1.to_string();
+    Some((status, body))
+}
+
+fn post_message(addr: SocketAddr, text: &str) -> Option<(u16, String)> {
+    let body = serde_json::json!({ "message": text }).to_string();
+    send(
+        addr,
+        "POST",
+        "/api/messages",
+        "Content-Type: application/json\r\n",
+        &body,
+    )
+}
+
+/// `GET /` as a new visitor: the `name=value` of the session cookie.
+fn first_visit_cookie(addr: SocketAddr) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let line = raw
+        .lines()
+        .find_map(|l| l.strip_prefix("Set-Cookie: "))
+        .expect("a session cookie");
+    line.split(';').next().unwrap().to_string()
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    for _ in 0..200 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    panic!("demo did not exit");
+}
+
+/// Everything the (exited) server wrote on stderr.
+fn stderr_of(demo: &mut Running) -> String {
+    demo.stderr.take().unwrap().join().unwrap()
+}
+
+fn data_dir(dir: &Path) -> String {
+    dir.join("data").display().to_string()
+}
+
+#[test]
+fn prints_url_and_route_table_and_exits_0_on_sigterm_and_sigint() {
+    for sig in ["TERM", "INT"] {
+        let dir = temp_dir("banner");
+        let mut demo = start(&["--data-dir", &data_dir(&dir)], &[]);
+        assert!(demo.banner.contains("METHOD"), "{}", demo.banner);
+        // Handlers by name, with the file:line of their route attribute.
+        assert!(
+            demo.banner.contains("demo::pages::home") && demo.banner.contains("demo/src/pages.rs:"),
+            "{}",
+            demo.banner
+        );
+        for row in [
+            "/api/messages/{id}",
+            "/contact",
+            "/messages",
+            "/sleep",
+            "/about",
+        ] {
+            assert!(demo.banner.contains(row), "{row} in\n{}", demo.banner);
+        }
+        // The data dir was created, and the templates were found although
+        // the working directory is elsewhere.
+        assert!(dir.join("data").is_dir());
+        let (status, body) = send(demo.addr, "GET", "/", "", "").unwrap();
+        assert_eq!(status, 200);
+        assert!(body.contains("<h1>Hello, world!</h1>"));
+        signal(&demo.child, sig);
+        assert_eq!(wait_exit(&mut demo.child).code(), Some(0), "SIG{sig}");
+        let log = stderr_of(&mut demo);
+        // The access log is on by default.
+        assert!(log.contains("\"GET / HTTP/1.1\" 200"), "{log}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn trace_prints_the_heads() {
+    let dir = temp_dir("trace");
+    let mut demo = start(&["--data-dir", &data_dir(&dir), "--trace"], &[]);
+    send(demo.addr, "GET", "/about?x=1", "X-Probe: yes\r\n", "").unwrap();
+    signal(&demo.child, "TERM");
+    wait_exit(&mut demo.child);
+    let log = stderr_of(&mut demo);
+    assert!(log.contains("GET /about?x=1 HTTP/1.1"), "{log}");
+    assert!(log.contains("X-Probe: yes"), "{log}");
+    assert!(log.contains("HTTP/1.1 200 OK"), "{log}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn admin_token_and_secret_from_the_environment() {
+    let dir = temp_dir("env");
+    let envs = [("RUNG_ADMIN_TOKEN", "from-env"), ("RUNG_SECRET", "s3cret")];
+    let mut demo = start(&["--data-dir", &data_dir(&dir)], &envs);
+    assert_eq!(post_message(demo.addr, "x").unwrap().0, 201);
+    let delete = |token: &str| {
+        let header = format!("Authorization: Bearer {token}\r\n");
+        send(demo.addr, "DELETE", "/api/messages/1", &header, "")
+            .unwrap()
+            .0
+    };
+    assert_eq!(delete("wrong"), 401);
+    assert_eq!(delete("from-env"), 204);
+    let cookie = first_visit_cookie(demo.addr);
+    signal(&demo.child, "TERM");
+    wait_exit(&mut demo.child);
+
+    // The same RUNG_SECRET after a restart: the session cookie still holds.
+    let mut demo = start(&["--data-dir", &data_dir(&dir)], &envs);
+    let cookie_header = format!("Cookie: {cookie}\r\n");
+    let (_, body) = send(demo.addr, "GET", "/", &cookie_header, "").unwrap();
+    assert!(body.contains("<span id=\"visits\">2</span>"), "{body}");
+    signal(&demo.child, "TERM");
+    wait_exit(&mut demo.child);
+    // Another secret: the cookie is ignored, a fresh session.
+    let mut demo = start(&["--data-dir", &data_dir(&dir), "--secret", "other"], &[]);
+    let (status, body) = send(demo.addr, "GET", "/", &cookie_header, "").unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("<span id=\"visits\">1</span>"), "{body}");
+    signal(&demo.child, "TERM");
+    wait_exit(&mut demo.child);
+
+    // --admin-token on the command line; none at all: 403.
+    let mut demo = start(
+        &["--data-dir", &data_dir(&dir), "--admin-token", "cli"],
+        &[],
+    );
+    assert_eq!(post_message(demo.addr, "y").unwrap().0, 201);
+    let header = "Authorization: Bearer cli\r\n";
+    let (status, _) = send(demo.addr, "DELETE", "/api/messages/2", header, "").unwrap();
+    assert_eq!(status, 204);
+    signal(&demo.child, "TERM");
+    wait_exit(&mut demo.child);
+    let mut demo = start(&["--data-dir", &data_dir(&dir)], &[]);
+    let (status, _) = send(demo.addr, "DELETE", "/api/messages/2", header, "").unwrap();
+    assert_eq!(status, 403);
+    signal(&demo.child, "TERM");
+    wait_exit(&mut demo.child);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn bad_options_are_refused() {
+    for args in [
+        &["--workers", "0"][..],
+        &["--workers", "many"],
+        &["--no-such-option"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_demo"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{args:?}");
+    }
+    let help = Command::new(env!("CARGO_BIN_EXE_demo"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    for option in [
+        "--addr",
+        "--data-dir",
+        "--workers",
+        "--secret",
+        "--admin-token",
+        "--trace",
+        "RUNG_SECRET",
+        "RUNG_ADMIN_TOKEN",
+    ] {
+        assert!(help.contains(option), "{option} in\n{help}");
+    }
+}
+
+/// Messages that got their `201` are never lost, even when the process is
+/// killed with SIGKILL in the middle of many concurrent posts.
+#[test]
+fn acknowledged_messages_survive_kill_9() {
+    let dir = temp_dir("kill9");
+    let mut demo = start(&["--data-dir", &data_dir(&dir)], &[]);
+    let addr = demo.addr;
+    let stop = AtomicBool::new(false);
+    let acknowledged: Vec<u64> = std::thread::scope(|s| {
+        let posters: Vec<_> = (0..6)
+            .map(|t| {
+                let stop = &stop;
+                s.spawn(move || {
+                    let mut ids = Vec::new();
+                    let mut i = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        i += 1;
+                        match post_message(addr, &format!("{t}-{i}")) {
+                            Some((201, body)) => {
+                                let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                                ids.push(v["id"].as_u64().unwrap());
+                            }
+                            // Killed mid-request: not acknowledged.
+                            _ => break,
+                        }
+                    }
+                    ids
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(700));
+        demo.child.kill().unwrap(); // SIGKILL
+        stop.store(true, Ordering::Relaxed);
+        posters
+            .into_iter()
+            .flat_map(|p| p.join().unwrap())
+            .collect()
+    });
+    demo.child.wait().unwrap();
+    assert!(!acknowledged.is_empty());
+
+    let mut demo = start(&["--data-dir", &data_dir(&dir)], &[]);
+    // Every stored id, a page of 1000 at a time.
+    let mut stored: Vec<u64> = Vec::new();
+    loop {
+        let target = format!("/api/messages?limit=1000&offset={}", stored.len());
+        let (status, body) = send(demo.addr, "GET", &target, "", "").unwrap();
+        assert_eq!(status, 200);
+        let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let page = page.as_array().unwrap();
+        if page.is_empty() {
+            break;
+        }
+        stored.extend(page.iter().map(|m| m["id"].as_u64().unwrap()));
+    }
+    assert!(stored.windows(2).all(|w| w[0] < w[1]), "ids ascending");
+    for id in &acknowledged {
+        assert!(
+            stored.contains(id),
+            "message {id} was acknowledged, then lost"
+        );
+    }
+    // Ids go on increasing after the crash.
+    let (status, body) = post_message(demo.addr, "after").unwrap();
+    assert_eq!(status, 201);
+    let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    assert!(stored.iter().all(|&s| s < id));
+    signal(&demo.child, "TERM");
+    assert_eq!(wait_exit(&mut demo.child).code(), Some(0));
+    std::fs::remove_dir_all(dir).unwrap();
+}
