@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 /// The key WebDriver uses for element references.
-const ELEMENT_KEY: &str = "element-6066-11e4-a5c6-4ef5579c7f1b";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A running `chromedriver` and one headless Chromium session in it.
 pub struct Browser {
@@ -28,7 +28,11 @@ pub struct Element<'b> {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Browser {
@@ -47,7 +51,8 @@ impl Browser {
             assert!(Instant::now() < deadline, "chromedriver did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
-        let profile = std::env::temp_dir().join(format!("rung-chromium-{}-{port}", std::process::id()));
+        let profile =
+            std::env::temp_dir().join(format!("rung-chromium-{}-{port}", std::process::id()));
         let capabilities = json!({
             "capabilities": { "alwaysMatch": {
                 "browserName": "chrome",
@@ -70,7 +75,10 @@ impl Browser {
             profile,
         };
         let reply = browser.call("POST", "/session", Some(capabilities));
-        browser.session = reply["sessionId"].as_str().expect("a session id").to_string();
+        browser.session = reply["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_string();
         browser
     }
 
@@ -78,17 +86,21 @@ impl Browser {
         let url = format!("{}{}", self.base, path);
         let request = ureq::request(method, &url).timeout(Duration::from_secs(60));
         let result = match body {
-            Some(body) => request.send_json(body),
+            Some(body) => request
+                .set("Content-Type", "application/json")
+                .send_string(&body.to_string()),
             None => request.call(),
         };
         let response = match result {
             Ok(r) => r,
-            Err(ureq::Error::Status(code, r)) => {
-                panic!("WebDriver {method} {path} failed with {code}: {}", r.into_string().unwrap_or_default())
-            }
+            Err(ureq::Error::Status(code, r)) => panic!(
+                "WebDriver {method} {path} failed with {code}: {}",
+                r.into_string().unwrap_or_default()
+            ),
             Err(e) => panic!("WebDriver {method} {path} failed: {e}"),
         };
-        let value: Value = response.into_json().expect("WebDriver answers JSON");
+        let text = response.into_string().expect("WebDriver answers text");
+        let value: Value = serde_json::from_str(&text).expect("WebDriver answers JSON");
         // Every answer wraps its result in {"value": ...}.
         value.get("value").cloned().unwrap_or(value)
     }
@@ -104,25 +116,42 @@ impl Browser {
 
     /// The current URL.
     pub fn url(&self) -> String {
-        self.session_call("GET", "/url", None).as_str().unwrap_or_default().to_string()
+        self.session_call("GET", "/url", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// The first element matching a CSS selector.
     pub fn find(&self, css: &str) -> Element<'_> {
-        let found = self.session_call("POST", "/element", Some(json!({ "using": "css selector", "value": css })));
-        let id = found[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {css}: {found}")).to_string();
+        let found = self.session_call(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        let id = found[ELEMENT_KEY]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {found}"))
+            .to_string();
         Element { browser: self, id }
     }
 
-    /// The visible text of the whole page.
+    /// The visible text of the whole page (read by a script, so that a
+    /// page still loading gives "" instead of a stale element).
     pub fn page_text(&self) -> String {
-        self.find("body").text()
+        let script =
+            json!({ "script": "return document.body ? document.body.innerText : '';", "args": [] });
+        self.session_call("POST", "/execute/sync", Some(script))
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 }
 
 impl Element<'_> {
     fn call(&self, method: &str, what: &str, body: Option<Value>) -> Value {
-        self.browser.session_call(method, &format!("/element/{}/{what}", self.id), body)
+        self.browser
+            .session_call(method, &format!("/element/{}/{what}", self.id), body)
     }
 
     /// Clicks the element.
@@ -137,7 +166,10 @@ impl Element<'_> {
 
     /// The element's visible text.
     pub fn text(&self) -> String {
-        self.call("GET", "text", None).as_str().unwrap_or_default().to_string()
+        self.call("GET", "text", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 }
 
