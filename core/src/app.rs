@@ -300,6 +300,16 @@ impl fmt::Debug for AppService {
     }
 }
 
+/// Whether `path` is `prefix` or below it, segment-wise: `/api` and
+/// `/api/x` are under `/api`, `/apiary` is not. Everything is under `""`.
+fn under_prefix(path: &str, prefix: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    match path.strip_prefix(prefix) {
+        Some(rest) => rest.is_empty() || rest.starts_with('/'),
+        None => false,
+    }
+}
+
 /// Every method rung routes, for `OPTIONS *`.
 const ALL_ROUTED: [Method; 7] = [
     Method::Get,
@@ -389,7 +399,7 @@ impl AppService {
         let catcher = self
             .catchers
             .iter()
-            .filter(|c| c.status == status && req.path().starts_with(&c.prefix))
+            .filter(|c| c.status == status && under_prefix(req.path(), &c.prefix))
             .max_by_key(|c| c.prefix.len());
         let page = match catcher {
             Some(catcher) => {
@@ -425,9 +435,11 @@ impl AppService {
     }
 
     fn wants_json(&self, req: &Request) -> bool {
-        let under_api = self.api_prefix.as_deref().is_some_and(|prefix| {
-            req.path() == prefix || req.path().starts_with(&format!("{prefix}/"))
-        });
+        // Under the API prefix, or a client that asks for JSON over HTML.
+        let under_api = self
+            .api_prefix
+            .as_deref()
+            .is_some_and(|prefix| under_prefix(req.path(), prefix));
         let accept = req.header("accept").unwrap_or("");
         under_api || (accept.contains("application/json") && !accept.contains("text/html"))
     }

@@ -272,3 +272,25 @@ fn route_conflicts_stop_the_app_naming_both_places() {
     );
     assert_eq!(error.matches("core/tests/app.rs:").count(), 2, "{error}");
 }
+
+#[test]
+fn prefixes_match_whole_segments() {
+    let app = app().catch(Status::NOT_FOUND, "/api", |_: &Request| {
+        Json(serde_json::json!({"error": "api 404"}))
+    });
+    let client = Client::new(app);
+    assert_eq!(
+        client.get("/api").send().header("content-type"),
+        Some("application/json")
+    );
+    assert_eq!(
+        client.get("/api/x").send().json::<serde_json::Value>()["error"],
+        "api 404"
+    );
+    let apiary = client.get("/apiary").send();
+    assert_eq!(apiary.status, Status::NOT_FOUND);
+    assert_eq!(
+        apiary.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+}
