@@ -80,6 +80,9 @@ pub struct Connection {
     /// (`head_started` of its head), for the duration in the access log of
     /// a request that times out in its body.
     request_started: Option<Instant>,
+    /// The time at the start of the current event (refreshed after each
+    /// handler): one clock read stands for all the steps of an event.
+    clock: Instant,
     /// When bytes last moved in either direction.
     last_progress: Instant,
     /// Whether the connection is waiting to write (for the timeouts).
@@ -109,6 +112,7 @@ impl Connection {
             head_started: None,
             request_started: None,
             last_progress: Instant::now(),
+            clock: Instant::now(),
             waiting_to_write: false,
         }
     }
@@ -137,6 +141,7 @@ impl Connection {
         if self.outbox.is_empty() {
             std::mem::swap(&mut self.outbox, &mut scratch.outbox);
         }
+        self.clock = Instant::now();
         let next = self.run(shared, trust_short_reads);
         // Give back what is empty, so a parked connection holds no memory.
         if self.inbox.is_empty() && scratch.inbox.capacity() < self.inbox.capacity() {
@@ -191,7 +196,7 @@ impl Connection {
                 Ok(0) => return Next::Close,
                 Ok(n) => {
                     if let Reading::Head = self.reading {
-                        self.head_started.get_or_insert_with(Instant::now);
+                        self.head_started.get_or_insert(self.clock);
                     }
                     socket_emptied = trust_short_reads && n < READ_CHUNK;
                 }
@@ -207,7 +212,7 @@ impl Connection {
     fn fill_inbox(&mut self) -> io::Result<usize> {
         let n = self.inbox.read_from(&mut self.socket)?;
         if n > 0 {
-            self.last_progress = Instant::now();
+            self.last_progress = self.clock;
         }
         Ok(n)
     }
@@ -221,7 +226,7 @@ impl Connection {
                     Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                     Ok(n) => {
                         self.written += n;
-                        self.last_progress = Instant::now();
+                        self.last_progress = self.clock;
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -331,14 +336,14 @@ impl Connection {
         // then nothing would hold the connection for the idle timeout (60 s)
         // instead of the head timeout (10 s).
         if matches!(self.reading, Reading::Head) && !self.inbox.is_empty() {
-            self.head_started.get_or_insert_with(Instant::now);
+            self.head_started.get_or_insert(self.clock);
         }
         progressed
     }
 
     /// Runs the service for a complete request and queues its response.
     fn dispatch(&mut self, shared: &Shared, head: RequestHead, body: Vec<u8>) {
-        let started = Instant::now();
+        let started = self.clock;
         let RequestHead {
             method,
             target,
@@ -376,6 +381,8 @@ impl Connection {
                 internal_error(shared)
             }
         };
+        // The handler may have taken a while.
+        self.clock = Instant::now();
         let answering = Answering {
             head_only: request.method == Method::Head,
             version: request.version,
@@ -386,7 +393,7 @@ impl Connection {
 
     /// Answers a request that could not be read, then closes.
     fn answer_error(&mut self, shared: &Shared, error: &HttpError, method: Option<Method>) {
-        let started = Instant::now();
+        let started = self.clock;
         let response = match catch_unwind(AssertUnwindSafe(|| shared.service.error(error))) {
             Ok(response) => response,
             Err(_) => Response::text(error.message).with_status(error.status),
@@ -437,7 +444,7 @@ impl Connection {
         let _ = self.socket.shutdown(Shutdown::Write);
         self.close_after_output = false;
         self.reading = Reading::Draining { discarded: 0 };
-        self.last_progress = Instant::now();
+        self.last_progress = self.clock;
         self.inbox.clear();
         self.drain()
     }
