@@ -9,7 +9,7 @@
 //! inside the first. So every ambiguous case here is an error that closes
 //! the connection.
 
-use super::{Headers, HttpError, Method, Status, Version};
+use super::{trim_ows, Headers, HttpError, Method, Status, Version};
 use crate::config::Limits;
 use crate::input::percent;
 
@@ -119,7 +119,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
         // httparse lets bytes 0x80-0xFF through; rung's headers are text.
         let value = std::str::from_utf8(field.value)
             .map_err(|_| HttpError::bad_request("header value is not UTF-8"))?;
-        headers.append(field.name.to_string(), value.trim().to_string());
+        headers.append(field.name.to_string(), trim_ows(value).to_string());
     }
     check_host(version, &headers)?;
     let framing = framing(version, &headers, limits)?;
@@ -170,10 +170,20 @@ fn too_large(buf: &[u8], limits: &Limits) -> HttpError {
 
 /// `505` for a well-formed version rung does not speak (`HTTP/2.0`),
 /// `400` for a version that is not a version at all.
+///
+/// The line must have exactly three parts for its last to be the version:
+/// httparse also reports a version error for `GET /a b HTTP/1.1`, where it
+/// read `/a` as the target and found `b` where the version goes. That is a
+/// malformed line (400), not a request in an unsupported version (505).
 fn version_error(buf: &[u8]) -> HttpError {
     let line_end = buf.iter().position(|&b| b == b'\r' || b == b'\n');
     let line = &buf[..line_end.unwrap_or(buf.len())];
-    let version = line.rsplit(|&b| b == b' ').next().unwrap_or(&[]);
+    let mut parts = line.split(|&b| b == b' ');
+    let (Some(_method), Some(_target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return HttpError::bad_request("malformed request line");
+    };
     let well_formed = version
         .strip_prefix(b"HTTP/")
         .is_some_and(|v| !v.is_empty() && v.iter().all(|b| b.is_ascii_digit() || *b == b'.'));
@@ -350,7 +360,7 @@ fn transfer_encoding(headers: &Headers) -> Result<Framing, HttpError> {
     let codings: Vec<&str> = headers
         .get_all("transfer-encoding")
         .flat_map(|v| v.split(','))
-        .map(str::trim)
+        .map(trim_ows)
         .collect();
     if codings.iter().any(|c| c.is_empty()) {
         return Err(HttpError::bad_request("empty element in Transfer-Encoding"));
@@ -500,6 +510,7 @@ mod tests {
         assert_eq!(status_of("GET / HTTP/2.0\r\nHost: h\r\n\r\n"), 505);
         assert_eq!(status_of("GET / HTTP/1.2\r\nHost: h\r\n\r\n"), 505);
         assert_eq!(status_of("GET / HTXP/1.1\r\nHost: h\r\n\r\n"), 400);
+        assert_eq!(status_of("GET /a b HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
         assert_eq!(status_of("GET /%zz HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
         assert_eq!(status_of("GET /a%00 HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
         assert_eq!(status_of("GET /%ff HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
@@ -532,6 +543,15 @@ mod tests {
             400
         );
         assert_eq!(status_of("GET / HTTP/1.1\r\nHost : h\r\n\r\n"), 400);
+        // Only spaces and tabs are optional whitespace, not U+00A0.
+        let nbsp = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: \u{a0}chunked\r\n\r\n";
+        assert_eq!(status_of(nbsp), 400);
+        assert_eq!(
+            parse_ok("GET / HTTP/1.1\r\nHost: h\r\nX: \t v \t\r\n\r\n")
+                .headers
+                .get("x"),
+            Some("v")
+        );
         assert_eq!(status_of("GET / HTTP/1.1\nHost: h\n\n"), 400);
         assert_eq!(
             status_of("GET / HTTP/1.1\r\nHost: h\r\nX: \x01\r\n\r\n"),

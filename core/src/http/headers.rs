@@ -44,7 +44,7 @@ impl Headers {
     pub fn has_token(&self, name: &str, token: &str) -> bool {
         self.get_all(name)
             .flat_map(|v| v.split(','))
-            .any(|t| t.trim().eq_ignore_ascii_case(token))
+            .any(|t| trim_ows(t).eq_ignore_ascii_case(token))
     }
 
     /// Adds a field, keeping any others of the same name (`Set-Cookie`).
@@ -88,6 +88,15 @@ impl Headers {
     }
 }
 
+/// `s` without the optional whitespace around it: spaces and tabs only
+/// (OWS, RFC 9110 §5.6.3). Not `str::trim`, which also strips Unicode
+/// spaces: httparse lets U+00A0 through (its UTF-8 bytes are obs-text),
+/// and `Transfer-Encoding: \u{a0}chunked` must not be `chunked` to rung
+/// while it is an unknown coding to a proxy in front (request smuggling).
+pub(crate) fn trim_ows(s: &str) -> &str {
+    s.trim_matches(|c| c == ' ' || c == '\t')
+}
+
 /// Whether `name` may be written as a header name: a non-empty RFC 9110
 /// token. Anything else (spaces, `:`, CR, LF, NUL) could split a response.
 pub fn is_valid_name(name: &str) -> bool {
@@ -128,6 +137,8 @@ mod tests {
         let mut h = Headers::new();
         h.append("Connection", "Upgrade, Keep-Alive");
         assert!(h.has_token("connection", "keep-alive"));
+        assert!(!h.has_token("connection", "close"));
+        h.append("Connection", "\u{a0}close");
         assert!(!h.has_token("connection", "close"));
     }
 

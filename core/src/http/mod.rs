@@ -13,6 +13,7 @@ mod status;
 pub mod write;
 
 pub use error::HttpError;
+pub(crate) use headers::trim_ows;
 pub use headers::{is_valid_name, is_valid_value, Headers};
 pub use method::{Method, Version};
 pub use request::{Request, RequestBuilder, StateMap};

@@ -96,7 +96,7 @@ impl Request {
     /// `application/json` for `Application/JSON; charset=utf-8`.
     pub fn content_type(&self) -> Option<String> {
         let value = self.header("content-type")?;
-        let essence = value.split(';').next().unwrap_or("").trim();
+        let essence = super::trim_ows(value.split(';').next().unwrap_or(""));
         Some(essence.to_ascii_lowercase())
     }
 

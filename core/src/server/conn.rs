@@ -493,9 +493,13 @@ impl Connection {
 
     /// Closes an expired connection, telling the client why when it was
     /// in the middle of a request.
-    pub fn close_expired(mut self, expiry: Expiry, shared: &Shared) {
+    ///
+    /// After a `408` the connection is handed back, draining: the caller
+    /// puts it back under watch, and it closes once the client does (or
+    /// after [`DRAIN_TIME`]).
+    pub fn close_expired(mut self, expiry: Expiry, shared: &Shared) -> Option<Connection> {
         if expiry != Expiry::RequestTimeout {
-            return;
+            return None;
         }
         // The 408 goes through the service's error page and the response
         // writer like every other error: a hand-written literal here had no
@@ -522,7 +526,6 @@ impl Connection {
         // One non-blocking write, best effort: the client has stalled, and
         // the supervisor must not wait for it.
         let _ = self.socket.write(&out);
-        let _ = self.socket.shutdown(Shutdown::Write);
         let started = match self.reading {
             Reading::Body { .. } => self.request_started,
             _ => self.head_started,
@@ -537,6 +540,17 @@ impl Connection {
             encoded.body_len,
             started.elapsed().as_secs_f64() * 1000.0
         );
+        // Drain, as after every other error (`start_draining`), instead of
+        // closing now: a client that timed out in its head is typically
+        // still sending (a slowloris is, by definition). Closed now, the
+        // socket would answer its next bytes with a TCP reset — and close
+        // with a reset at once if some had arrived unread, throwing away
+        // any part of the 408 not yet sent — and many client stacks discard
+        // a response they have not read yet when the reset comes.
+        match self.start_draining() {
+            Next::Close => None,
+            Next::Wait(_) => Some(self),
+        }
     }
 }
 

@@ -323,6 +323,15 @@ fn close_expired(shared: &Shared) {
             None => false,
         });
     for (conn, reason) in expired.into_iter().zip(reasons) {
-        conn.close_expired(reason, shared);
+        if let Some(draining) = conn.close_expired(reason, shared) {
+            // Sent a 408 and draining: back in the table under a new token,
+            // so that a worker discards what the client still sends. The
+            // old registration goes first (epoll refuses a socket twice);
+            // an event already taken for the old token is stale and ignored.
+            let _ = shared.poller.delete(draining.socket());
+            if let Err(e) = shared.table.insert(draining, &shared.poller) {
+                log::warn!("cannot drain a timed-out connection: {e}");
+            }
+        }
     }
 }

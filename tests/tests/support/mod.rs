@@ -3,7 +3,8 @@
 //! responses off a real `TcpStream` so every test can check the exact
 //! bytes the engine writes.
 //!
-//! Each `engine_*.rs` file uses a different part of this module.
+//! Each `engine_*.rs` file uses a different part of this module;
+//! `split.rs` delivers a request in pieces (for `split_delivery.rs`).
 #![allow(dead_code)]
 
 use std::io::{self, Cursor, Read, Write};
@@ -12,6 +13,8 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use rung::{Config, Request, Response, Server, ShutdownHandle, Status};
+
+pub mod split;
 
 /// How long a client waits for bytes before it calls the server stuck.
 /// Generous: these are correctness tests on a shared, busy machine.
@@ -29,6 +32,12 @@ impl TestServer {
     /// Starts `service` with `config` on `127.0.0.1:0`.
     pub fn start(service: impl rung::Service, config: Config) -> TestServer {
         let server = Server::bind("127.0.0.1:0", service, config).expect("bind a loopback port");
+        TestServer::spawn(server)
+    }
+
+    /// Runs an already bound `server` (an `App` bound with
+    /// `app.bind("127.0.0.1:0")`, say) on a background thread.
+    pub fn spawn(server: Server) -> TestServer {
         let addr = server.local_addr();
         let (handle, thread) = server.spawn();
         TestServer {
