@@ -6,6 +6,7 @@ mod support;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rung::Config;
 use support::{get, Client, TestServer};
 
 #[test]
@@ -129,6 +130,44 @@ fn a_slow_handler_does_not_delay_other_connections() {
     let (response, slow) = slow.join().unwrap();
     assert_eq!(response.text(), "slow done");
     assert!(slow >= Duration::from_millis(1500));
+}
+
+/// Reports the kernel gives in one batch are shared out through a queue;
+/// one queued behind a slow handler must still be taken by a free worker.
+/// Slow and fast requests arrive together and interleaved, in one write
+/// per round where possible, so batches mix them.
+#[test]
+fn requests_arriving_with_slow_ones_are_not_held_behind_them() {
+    let config = Config {
+        workers: 4,
+        ..Config::default()
+    };
+    let server = TestServer::app_with(config);
+    // Per round: slow, fast, fast, slow, fast, fast, fast, fast: two slow
+    // requests for four workers, so two workers are always free.
+    let pattern = [true, false, false, true, false, false, false, false];
+    let mut clients: Vec<Client> = pattern.iter().map(|_| server.connect()).collect();
+    for round in 0..8 {
+        for (client, slow) in clients.iter_mut().zip(pattern) {
+            client.send(get(if slow { "/slow?ms=400" } else { "/fast" }));
+        }
+        let started = Instant::now();
+        for (client, slow) in clients.iter_mut().zip(pattern) {
+            if !slow {
+                assert_eq!(client.read_response().text(), "GET /fast");
+            }
+        }
+        let fast = started.elapsed();
+        assert!(
+            fast < Duration::from_millis(300),
+            "round {round}: fast requests took {fast:?} beside two slow ones (4 workers)"
+        );
+        for (client, slow) in clients.iter_mut().zip(pattern) {
+            if slow {
+                assert_eq!(client.read_response().text(), "slow done");
+            }
+        }
+    }
 }
 
 /// Raises the soft limit on open files to what `want` connections need

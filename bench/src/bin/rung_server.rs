@@ -1,8 +1,9 @@
 //! rung: `/plaintext` and `/json`, written the way a user would write them
 //! (route attributes, the router, `IntoResponse`; no benchmark-only path).
 //!
-//! With `RUNG_BENCH_FILES=DIR`, also serves DIR under `/files/` (the
-//! big-file check of run.sh).
+//! Like the peers (hyper and actix-web with 2 worker threads), it runs 2
+//! workers; `RUNG_WORKERS=N` changes that. With `RUNG_BENCH_FILES=DIR`, it
+//! also serves DIR under `/files/` (the big-file check of run.sh).
 
 use rung::{get, App, Json};
 use serde::Serialize;
@@ -28,9 +29,10 @@ fn main() -> Result<(), rung::StartError> {
     if let Ok(dir) = std::env::var("RUNG_BENCH_FILES") {
         app = app.files("/files", dir);
     }
-    if let Ok(workers) = std::env::var("RUNG_WORKERS") {
-        app.config_mut().workers = workers.parse().expect("RUNG_WORKERS is a number");
-    }
+    app.config_mut().workers = match std::env::var("RUNG_WORKERS") {
+        Ok(n) => n.parse().expect("RUNG_WORKERS is a number"),
+        Err(_) => 2,
+    };
     println!("rung listening on {addr}");
     app.serve(addr)
 }

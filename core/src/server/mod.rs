@@ -3,14 +3,14 @@
 //!
 //! # The connection model
 //!
-//! Every worker thread runs the same loop: wait on the shared epoll instance
-//! for *one* report, handle it completely — accept new connections, or read
-//! a request, run its handler and write the response — and wait again. The
-//! kernel hands each report to exactly one worker, a connection is held by
-//! one worker at a time (see `table`), and no thread hands work to another
-//! (no queue, no channel, no wake-up per request). A slow handler blocks
-//! only its own worker; a connection idling between requests holds no
-//! thread and no buffer.
+//! Every worker thread runs the same loop: take the next report — from the
+//! shared queue, or else a batch straight from the kernel (`dispatch`) —
+//! and handle it completely: accept new connections, or read a request,
+//! run its handler and write the response. A connection is held by one
+//! worker at a time (`table`), and no thread hands a request to another:
+//! no channel, no wake-up per request. A slow handler blocks only its own
+//! worker — reports queued behind it are taken by the others. A connection
+//! idling between requests holds no thread and no buffer.
 //!
 //! The thread that calls [`Server::run`] becomes the supervisor: every
 //! [`TICK`] it closes connections that outstayed a timeout, and it carries
@@ -18,6 +18,7 @@
 
 mod buffer;
 mod conn;
+mod dispatch;
 mod poller;
 mod table;
 
@@ -31,6 +32,7 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::http::{HttpError, Request, Response};
 use conn::{Connection, Scratch};
+use dispatch::{Dispatch, WAKER};
 use poller::{Interest, Poller, Report};
 use table::{Table, LISTENER};
 
@@ -70,6 +72,7 @@ pub(crate) struct Shared {
     config: Config,
     service: Arc<dyn Service>,
     poller: Poller,
+    dispatch: Dispatch,
     table: Table,
     listener: Mutex<Option<TcpListener>>,
     shutting_down: Arc<AtomicBool>,
@@ -123,10 +126,12 @@ impl Server {
         let addr = listener.local_addr()?;
         let poller = Poller::new()?;
         poller.add(&listener, LISTENER, Interest::Read)?;
+        let dispatch = Dispatch::new(config.workers.max(1), &poller)?;
         let shared = Arc::new(Shared {
             config,
             service,
             poller,
+            dispatch,
             table: Table::default(),
             listener: Mutex::new(Some(listener)),
             shutting_down: Arc::new(AtomicBool::new(false)),
@@ -182,10 +187,19 @@ impl Server {
 /// The loop of one worker thread.
 fn worker(shared: &Shared) {
     let mut scratch = Scratch::default();
+    let mut batch = Vec::with_capacity(dispatch::BATCH);
     while !shared.stopped.load(Ordering::Relaxed) {
-        match shared.poller.wait(TICK) {
-            Ok(Some(report)) if report.token == LISTENER => accept(shared),
-            Ok(Some(report)) => handle(shared, report, &mut scratch),
+        match shared.dispatch.next(&shared.poller, &mut batch, TICK) {
+            Ok(Some(report)) if report.token == WAKER => shared.dispatch.woken(),
+            Ok(Some(report)) => {
+                shared.dispatch.start_work();
+                if report.token == LISTENER {
+                    accept(shared);
+                } else {
+                    handle(shared, report, &mut scratch);
+                }
+                shared.dispatch.end_work();
+            }
             Ok(None) => {}
             Err(e) => {
                 log::error!("waiting for events failed: {e}");

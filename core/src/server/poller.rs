@@ -61,6 +61,15 @@ impl Poller {
         Ok(epoll::add(&self.epoll, source, data, flags)?)
     }
 
+    /// Starts watching an eventfd that wakes a worker each time it is
+    /// written to (edge-triggered, readable only: an eventfd is always
+    /// writable, and that must not wake anyone).
+    pub fn add_waker(&self, source: impl AsFd, token: Token) -> io::Result<()> {
+        let data = epoll::EventData::new_u64(token.0);
+        let flags = epoll::EventFlags::IN | epoll::EventFlags::ET;
+        Ok(epoll::add(&self.epoll, source, data, flags)?)
+    }
+
     /// Starts watching `source` for `interest`, once.
     pub fn add(&self, source: impl AsFd, token: Token, interest: Interest) -> io::Result<()> {
         let data = epoll::EventData::new_u64(token.0);
@@ -79,34 +88,41 @@ impl Poller {
         Ok(epoll::delete(&self.epoll, source)?)
     }
 
-    /// Waits up to `timeout` for the next report, and returns it.
-    ///
-    /// Each call takes a single report: a worker that took several would
-    /// make the others wait while it runs a slow handler.
-    pub fn wait(&self, timeout: Duration) -> io::Result<Option<Report>> {
-        let mut events: [std::mem::MaybeUninit<epoll::Event>; 1] =
-            [std::mem::MaybeUninit::uninit()];
+    /// Waits up to `timeout` for reports, and appends those ready (at most
+    /// `max`) to `out`. Taking several at once saves system calls; see
+    /// `dispatch` for how they are shared out among the workers.
+    pub fn wait(&self, out: &mut Vec<Report>, max: usize, timeout: Duration) -> io::Result<()> {
+        let mut events = [std::mem::MaybeUninit::<epoll::Event>::uninit(); MAX_BATCH];
+        let max = max.clamp(1, MAX_BATCH);
         let timeout =
             rustix::event::Timespec::try_from(timeout).unwrap_or(rustix::event::Timespec {
                 tv_sec: 1,
                 tv_nsec: 0,
             });
-        match epoll::wait(&self.epoll, &mut events, Some(&timeout)) {
-            Ok((ready, _)) => Ok(ready.first().map(|event| {
-                // Copied out first: the kernel's event struct is packed.
-                let (flags, data) = (event.flags, event.data);
-                Report {
-                    token: Token(data.u64()),
-                    hangup: flags.intersects(
-                        epoll::EventFlags::RDHUP | epoll::EventFlags::HUP | epoll::EventFlags::ERR,
-                    ),
-                }
-            })),
-            Err(rustix::io::Errno::INTR) => Ok(None),
+        match epoll::wait(&self.epoll, &mut events[..max], Some(&timeout)) {
+            Ok((ready, _)) => {
+                out.extend(ready.iter().map(|event| {
+                    // Copied out first: the kernel's event struct is packed.
+                    let (flags, data) = (event.flags, event.data);
+                    Report {
+                        token: Token(data.u64()),
+                        hangup: flags.intersects(
+                            epoll::EventFlags::RDHUP
+                                | epoll::EventFlags::HUP
+                                | epoll::EventFlags::ERR,
+                        ),
+                    }
+                }));
+                Ok(())
+            }
+            Err(rustix::io::Errno::INTR) => Ok(()),
             Err(e) => Err(e.into()),
         }
     }
 }
+
+/// Most reports one `wait` takes.
+pub const MAX_BATCH: usize = 64;
 
 /// What the kernel reported about one source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
