@@ -30,6 +30,12 @@ const FLUSH_AT: usize = 64 * 1024;
 /// the connection before the client has read the error response.
 const DRAIN_MAX: usize = 256 * 1024;
 
+/// Receive buffer a worker keeps between requests: one read's worth.
+const KEEP_INBOX: usize = READ_CHUNK;
+
+/// Send buffer a worker keeps between requests: enough for most pages.
+const KEEP_OUTBOX: usize = 16 * 1024;
+
 /// How long a closing connection waits for the client to finish.
 pub const DRAIN_TIME: Duration = Duration::from_secs(2);
 
@@ -158,10 +164,14 @@ impl Connection {
         }
         scratch.inbox.clear();
         scratch.outbox.clear();
-        if scratch.inbox.capacity() > 4 * READ_CHUNK {
+        // A worker keeps buffers for ordinary requests; what a big one made
+        // it grow is given back, so memory does not creep up worker by worker.
+        if scratch.inbox.capacity() > KEEP_INBOX {
             scratch.inbox = InBuffer::default();
         }
-        scratch.outbox.shrink_to(2 * FLUSH_AT);
+        if scratch.outbox.capacity() > KEEP_OUTBOX {
+            scratch.outbox = Vec::new();
+        }
         next
     }
 
