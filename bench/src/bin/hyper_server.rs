@@ -19,7 +19,10 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
     let (body, content_type) = match req.uri().path() {
         "/plaintext" => (Bytes::from_static(b"Hello, World!"), "text/plain"),
         "/json" => {
-            let json = serde_json::to_vec(&Message { message: "Hello, World!" }).unwrap();
+            let json = serde_json::to_vec(&Message {
+                message: "Hello, World!",
+            })
+            .unwrap();
             (Bytes::from(json), "application/json")
         }
         _ => {
@@ -29,14 +32,24 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
         }
     };
     let mut response = Response::new(Full::new(body));
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response.headers_mut().insert(SERVER, HeaderValue::from_static("hyper"));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(SERVER, HeaderValue::from_static("hyper"));
     Ok(response)
 }
 
 fn main() {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8081".into());
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8081".into());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async move {
         let listener = TcpListener::bind(&addr).await.unwrap();
         println!("hyper listening on {addr}");
@@ -44,7 +57,9 @@ fn main() {
             let (stream, _) = listener.accept().await.unwrap();
             let _ = stream.set_nodelay(true);
             tokio::spawn(async move {
-                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service_fn(handle)).await;
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service_fn(handle))
+                    .await;
             });
         }
     });

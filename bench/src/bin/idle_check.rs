@@ -50,7 +50,10 @@ fn main() {
     let count: usize = args.get(2).and_then(|c| c.parse().ok()).unwrap_or(10_000);
     let pid = args.get(3).cloned().unwrap_or_default();
 
-    println!("rss_before_kib={}", status_field(&pid, "VmRSS:").trim_end_matches(" kB"));
+    println!(
+        "rss_before_kib={}",
+        status_field(&pid, "VmRSS:").trim_end_matches(" kB")
+    );
     let started = Instant::now();
     let mut held = Vec::with_capacity(count);
     for i in 0..count {
@@ -70,7 +73,10 @@ fn main() {
     println!("held={}", held.len());
     println!("open_secs={:.1}", started.elapsed().as_secs_f64());
     std::thread::sleep(Duration::from_secs(1));
-    println!("rss_held_kib={}", status_field(&pid, "VmRSS:").trim_end_matches(" kB"));
+    println!(
+        "rss_held_kib={}",
+        status_field(&pid, "VmRSS:").trim_end_matches(" kB")
+    );
     println!("threads={}", status_field(&pid, "Threads:"));
 
     // A fresh client while they are held: the worst of 20 tries.

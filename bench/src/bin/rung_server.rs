@@ -20,11 +20,15 @@ fn plaintext() -> &'static str {
 
 #[get("/json")]
 fn json() -> Json<Message> {
-    Json(Message { message: "Hello, World!" })
+    Json(Message {
+        message: "Hello, World!",
+    })
 }
 
 fn main() -> Result<(), rung::StartError> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".into());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
     let mut app = App::new();
     if let Ok(dir) = std::env::var("RUNG_BENCH_FILES") {
         app = app.files("/files", dir);

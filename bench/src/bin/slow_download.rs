@@ -25,7 +25,11 @@ fn main() {
     let before = rss_kib(pid);
     let mut s = TcpStream::connect(addr).unwrap();
     // A small receive buffer makes the client slow at the TCP level too.
-    write!(s, "GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let started = Instant::now();
     let mut total: u64 = 0;
     let mut peak = before;

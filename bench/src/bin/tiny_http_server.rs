@@ -7,7 +7,9 @@ struct Message {
 }
 
 fn main() {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8083".into());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8083".into());
     let server = Arc::new(tiny_http::Server::http(&addr).unwrap());
     println!("tiny_http listening on {addr}");
     let threads: Vec<_> = (0..2)
@@ -17,14 +19,22 @@ fn main() {
                 for request in server.incoming_requests() {
                     let (body, content_type) = match request.url() {
                         "/plaintext" => (b"Hello, World!".to_vec(), "text/plain"),
-                        "/json" => (serde_json::to_vec(&Message { message: "Hello, World!" }).unwrap(), "application/json"),
+                        "/json" => (
+                            serde_json::to_vec(&Message {
+                                message: "Hello, World!",
+                            })
+                            .unwrap(),
+                            "application/json",
+                        ),
                         _ => {
                             let _ = request.respond(tiny_http::Response::empty(404));
                             continue;
                         }
                     };
-                    let header = tiny_http::Header::from_bytes("Content-Type", content_type).unwrap();
-                    let _ = request.respond(tiny_http::Response::from_data(body).with_header(header));
+                    let header =
+                        tiny_http::Header::from_bytes("Content-Type", content_type).unwrap();
+                    let _ =
+                        request.respond(tiny_http::Response::from_data(body).with_header(header));
                 }
             })
         })
