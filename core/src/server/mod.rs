@@ -121,6 +121,7 @@ impl Server {
         service: Arc<dyn Service>,
         config: Config,
     ) -> io::Result<Server> {
+        raise_open_file_limit();
         let listener = TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -181,6 +182,24 @@ impl Server {
         let handle = self.shutdown_handle();
         let thread = thread::spawn(move || self.run());
         (handle, thread)
+    }
+}
+
+/// Raises this process's limit on open files from its soft value (often
+/// 1,024) to the hard one the system allows: each connection is a file
+/// descriptor, and thousands of idle keep-alive clients are ordinary.
+/// (Go's runtime does the same at start-up.)
+fn raise_open_file_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        let raised = rustix::process::Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        if let Err(e) = setrlimit(Resource::Nofile, raised) {
+            log::warn!("cannot raise the open-file limit from {:?}: {e}", limit.current);
+        }
     }
 }
 
