@@ -114,7 +114,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
     };
     let (target, path_end, path) = check_target(method, target)?;
 
-    let mut headers = Headers::new();
+    let mut headers = Headers::with_capacity(req.headers.len());
     for field in req.headers.iter() {
         // httparse lets bytes 0x80-0xFF through; rung's headers are text.
         let value = std::str::from_utf8(field.value)

@@ -18,6 +18,13 @@ impl Headers {
         Headers::default()
     }
 
+    /// An empty list with room for `n` fields.
+    pub fn with_capacity(n: usize) -> Headers {
+        Headers {
+            fields: Vec::with_capacity(n),
+        }
+    }
+
     /// The value of the first field called `name`, if any.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.fields

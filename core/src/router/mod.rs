@@ -201,42 +201,57 @@ impl Router {
     /// takes the method wins (static segments beat parameters, which beat
     /// tails). `HEAD` is answered by a `GET` route.
     pub fn route(&self, method: Method, raw_path: &str) -> Routed<'_> {
-        let rest = raw_path.strip_prefix('/').filter(|r| !r.is_empty());
-        let mut matches = Vec::new();
-        if raw_path.starts_with('/') {
-            self.root.find(rest, &mut Vec::new(), &mut matches);
-        }
-        if matches.is_empty() {
+        let Some(rest) = raw_path.strip_prefix('/') else {
             return Routed::NotFound;
-        }
-        let takes = |route: &RouteEntry, m: Method| route.methods.contains(&m);
-        let wanted = [method, Method::Get];
-        let tries: &[Method] = if method == Method::Head {
-            &wanted
-        } else {
-            &wanted[..1]
         };
-        for &m in tries {
-            for (endpoint, values) in &matches {
-                for &index in &self.endpoints[*endpoint] {
-                    let route = &self.routes[index];
-                    if takes(route, m) {
-                        let params = route
-                            .param_names
-                            .iter()
-                            .zip(values)
-                            .map(|(name, raw)| (name.clone(), decode(raw)))
-                            .collect();
-                        return Routed::Found(route, params);
+        let rest = Some(rest).filter(|r| !r.is_empty());
+        let mut captured = Vec::new();
+        // First pass: the most specific match that takes the method (for
+        // HEAD, a GET route answers when there is no HEAD route).
+        let tries: &[Method] = if method == Method::Head {
+            &[Method::Head, Method::Get]
+        } else {
+            std::slice::from_ref(&method)
+        };
+        for &wanted in tries {
+            let mut found = None;
+            self.root
+                .find(rest, &mut captured, &mut |endpoint, values| {
+                    let routes = &self.endpoints[endpoint];
+                    match routes
+                        .iter()
+                        .map(|&i| &self.routes[i])
+                        .find(|r| r.methods.contains(&wanted))
+                    {
+                        Some(route) => {
+                            let params = route
+                                .param_names
+                                .iter()
+                                .zip(values)
+                                .map(|(name, raw)| (name.clone(), decode(raw)))
+                                .collect();
+                            found = Some((route, params));
+                            true
+                        }
+                        None => false,
                     }
-                }
+                });
+            if let Some((route, params)) = found {
+                return Routed::Found(route, params);
             }
         }
+        // Second pass, only on a miss: which methods the path does take.
         let mut allow: Vec<Method> = Vec::new();
-        for (endpoint, _) in &matches {
-            for &index in &self.endpoints[*endpoint] {
+        let mut matched = false;
+        self.root.find(rest, &mut captured, &mut |endpoint, _| {
+            matched = true;
+            for &index in &self.endpoints[endpoint] {
                 allow.extend(&self.routes[index].methods);
             }
+            false
+        });
+        if !matched {
+            return Routed::NotFound;
         }
         if allow.contains(&Method::Get) {
             allow.push(Method::Head);

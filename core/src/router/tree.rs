@@ -20,10 +20,6 @@ pub struct Node {
     endpoint: Option<usize>,
 }
 
-/// One match: the endpoint id and the captured values (still
-/// percent-encoded), in pattern order.
-pub type Match<'p> = (usize, Vec<&'p str>);
-
 impl Node {
     /// Finds or creates the endpoint for `segments`; `new_id` is the id to
     /// give it if it is new. Returns the endpoint's id.
@@ -48,39 +44,45 @@ impl Node {
         }
     }
 
-    /// Collects every endpoint matching `rest`, the part of the path not yet
-    /// matched (without its leading `/`; `None` when no segment is left).
+    /// Visits every endpoint matching `rest`, the part of the path not yet
+    /// matched (without its leading `/`; `None` when no segment is left),
+    /// most specific first, with the values captured on the way (still
+    /// percent-encoded). `visit` returns `true` to stop the search.
     pub fn find<'p>(
         &self,
         rest: Option<&'p str>,
         captured: &mut Vec<&'p str>,
-        out: &mut Vec<Match<'p>>,
-    ) {
+        visit: &mut dyn FnMut(usize, &[&'p str]) -> bool,
+    ) -> bool {
         let Some(rest) = rest else {
-            if let Some(id) = self.endpoint {
-                out.push((id, captured.clone()));
-            }
-            return;
+            return self.endpoint.is_some_and(|id| visit(id, captured));
         };
         let (first, after) = match rest.split_once('/') {
             Some((first, after)) => (first, Some(after)),
             None => (rest, None),
         };
         if let Some((_, child)) = self.statics.iter().find(|(t, _)| t == first) {
-            child.find(after, captured, out);
+            if child.find(after, captured, visit) {
+                return true;
+            }
         }
         if let Some(child) = &self.param {
             if !first.is_empty() {
                 captured.push(first);
-                child.find(after, captured, out);
+                let stop = child.find(after, captured, visit);
                 captured.pop();
+                if stop {
+                    return true;
+                }
             }
         }
         // A tail takes everything that is left, slashes included.
         if let Some(id) = self.tail {
-            let mut values = captured.clone();
-            values.push(rest);
-            out.push((id, values));
+            captured.push(rest);
+            let stop = visit(id, captured);
+            captured.pop();
+            return stop;
         }
+        false
     }
 }

@@ -37,7 +37,9 @@ pub struct Dispatch {
     sleeping: AtomicUsize,
     /// Workers accepting or working on a connection.
     busy: AtomicUsize,
-    /// Written to wake one sleeping worker.
+    /// Written to wake one sleeping worker. Its count is never read back:
+    /// edge-triggered, each write is a new report, and the count would need
+    /// 2^64 writes to fill up.
     waker: OwnedFd,
 }
 
@@ -106,12 +108,6 @@ impl Dispatch {
     pub fn end_work(&self) {
         self.busy.fetch_sub(1, SeqCst);
     }
-
-    /// Called by the worker that got the waker's report: resets it.
-    pub fn woken(&self) {
-        let mut count = [0u8; 8];
-        let _ = rustix::io::read(&self.waker, &mut count);
-    }
 }
 
 #[cfg(test)]
@@ -158,7 +154,6 @@ mod tests {
             waited < Duration::from_secs(1),
             "the sleeper slept {waited:?}"
         );
-        dispatch.woken();
         let next = dispatch
             .next(&poller, &mut Vec::new(), Duration::ZERO)
             .unwrap();

@@ -198,7 +198,10 @@ fn raise_open_file_limit() {
             maximum: limit.maximum,
         };
         if let Err(e) = setrlimit(Resource::Nofile, raised) {
-            log::warn!("cannot raise the open-file limit from {:?}: {e}", limit.current);
+            log::warn!(
+                "cannot raise the open-file limit from {:?}: {e}",
+                limit.current
+            );
         }
     }
 }
@@ -209,7 +212,8 @@ fn worker(shared: &Shared) {
     let mut batch = Vec::with_capacity(dispatch::BATCH);
     while !shared.stopped.load(Ordering::Relaxed) {
         match shared.dispatch.next(&shared.poller, &mut batch, TICK) {
-            Ok(Some(report)) if report.token == WAKER => shared.dispatch.woken(),
+            // Woken for queued reports: the next turn takes them.
+            Ok(Some(report)) if report.token == WAKER => {}
             Ok(Some(report)) => {
                 shared.dispatch.start_work();
                 if report.token == LISTENER {
