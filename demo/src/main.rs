@@ -26,6 +26,7 @@ use clap::Parser;
 use demo::Options;
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let options = Options::parse();
     init_logging(options.trace);
     match run(&options) {
@@ -33,6 +34,31 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("demo: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Caps glibc's malloc at two arenas. By default it gives each of the 16
+/// worker threads an arena of its own and keeps, in each, the most that
+/// thread ever needed: the server's memory then creeps up for many minutes
+/// before it levels off (see `bench/SOAK.md`). With two shared arenas it
+/// stays level, and smaller. (The same as `MALLOC_ARENA_MAX=2`, which many
+/// thread-pool servers are run with; it has to be set before any thread is.)
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            /// glibc's `int mallopt(int param, int value)`.
+            fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+        }
+        /// `M_ARENA_MAX` in glibc's `<malloc.h>`.
+        const M_ARENA_MAX: std::ffi::c_int = -8;
+        // SAFETY: `mallopt` only adjusts glibc's allocator settings under its
+        // own lock; it takes no pointers and has no preconditions, and an
+        // unknown value would just be refused (returning 0). Called before
+        // any other thread exists.
+        unsafe {
+            mallopt(M_ARENA_MAX, 2);
         }
     }
 }
