@@ -310,16 +310,14 @@ fn under_prefix(path: &str, prefix: &str) -> bool {
     }
 }
 
-/// Every method rung routes, for `OPTIONS *`.
-const ALL_ROUTED: [Method; 7] = [
-    Method::Get,
-    Method::Head,
-    Method::Post,
-    Method::Put,
-    Method::Patch,
-    Method::Delete,
-    Method::Options,
-];
+/// Every method rung routes, for `OPTIONS *`: all it knows but TRACE and
+/// CONNECT, which no route can take.
+fn all_routed() -> Vec<Method> {
+    Method::ALL
+        .into_iter()
+        .filter(|m| !matches!(m, Method::Trace | Method::Connect))
+        .collect()
+}
 
 impl AppService {
     /// The route table as text (method, path, handler, source).
@@ -346,7 +344,7 @@ impl AppService {
     fn dispatch(&self, req: &mut Request) -> Response {
         if req.method == Method::Options && req.path == "*" {
             return Response::new(Status::NO_CONTENT)
-                .with_header("Allow", allow_header(&ALL_ROUTED));
+                .with_header("Allow", allow_header(&all_routed()));
         }
         match self.router.route(req.method, req.raw_path()) {
             Routed::Found(route, params) => {

@@ -52,6 +52,28 @@ impl Request {
         }
     }
 
+    /// The request for a head read from a socket and its body.
+    pub(crate) fn from_head(
+        head: super::head::RequestHead,
+        body: Vec<u8>,
+        peer: SocketAddr,
+    ) -> Request {
+        Request {
+            method: head.method,
+            target: head.target,
+            path_end: head.path_end,
+            path: head.path,
+            version: head.version,
+            headers: head.headers,
+            body,
+            peer: Some(peer),
+            params: Vec::new(),
+            state: Arc::default(),
+            session: OnceLock::new(),
+            caught: None,
+        }
+    }
+
     /// The method: `GET`, `POST`, ...
     pub fn method(&self) -> Method {
         self.method

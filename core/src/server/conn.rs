@@ -9,7 +9,6 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::buffer::{InBuffer, READ_CHUNK};
@@ -354,30 +353,8 @@ impl Connection {
     /// Runs the service for a complete request and queues its response.
     fn dispatch(&mut self, shared: &Shared, head: RequestHead, body: Vec<u8>) {
         let started = self.clock;
-        let RequestHead {
-            method,
-            target,
-            path_end,
-            path,
-            version,
-            headers,
-            keep_alive,
-            ..
-        } = head;
-        let mut request = Request {
-            method,
-            target,
-            path_end,
-            path,
-            version,
-            headers,
-            body,
-            peer: Some(self.peer),
-            params: Vec::new(),
-            state: Arc::default(),
-            session: OnceLock::new(),
-            caught: None,
-        };
+        let keep_alive = head.keep_alive;
+        let mut request = Request::from_head(head, body, self.peer);
         let service = &shared.service;
         let response = match catch_unwind(AssertUnwindSafe(|| service.call(&mut request))) {
             Ok(response) => response,
