@@ -12,7 +12,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::buffer::{InBuffer, READ_CHUNK};
-use super::poller::Interest;
 use super::Shared;
 use crate::http::body::BodyDecoder;
 use crate::http::head::{self, Parsed, RequestHead};
@@ -57,8 +56,9 @@ enum Reading {
 /// What the worker should do with the connection after an event.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Next {
-    /// Park it until the socket is ready for this.
-    Wait(Interest),
+    /// Park it until the kernel reports something new on its socket (what
+    /// it waits for — room to write, or bytes — is in `waiting_to_write`).
+    Wait,
     /// Close it.
     Close,
 }
@@ -182,7 +182,7 @@ impl Connection {
                 Ok(true) => {}
                 Ok(false) => {
                     self.waiting_to_write = true;
-                    return Next::Wait(Interest::Write);
+                    return Next::Wait;
                 }
                 Err(_) => return Next::Close,
             }
@@ -199,7 +199,7 @@ impl Connection {
             if socket_emptied {
                 // Skip a read that would only say "nothing yet": the poller
                 // reports the next bytes when they come.
-                return Next::Wait(Interest::Read);
+                return Next::Wait;
             }
             match self.fill_inbox() {
                 Ok(0) => return Next::Close,
@@ -209,9 +209,7 @@ impl Connection {
                     }
                     socket_emptied = trust_short_reads && n < READ_CHUNK;
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    return Next::Wait(Interest::Read)
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::Wait,
                 Err(_) => return Next::Close,
             }
         }
@@ -381,10 +379,7 @@ impl Connection {
     /// Answers a request that could not be read, then closes.
     fn answer_error(&mut self, shared: &Shared, error: &HttpError, method: Option<Method>) {
         let started = self.clock;
-        let response = match catch_unwind(AssertUnwindSafe(|| shared.service.error(error))) {
-            Ok(response) => response,
-            Err(_) => Response::text(error.message).with_status(error.status),
-        };
+        let response = error_response(shared, error);
         let answering = Answering {
             head_only: method == Some(Method::Head),
             version: crate::http::Version::Http11,
@@ -449,9 +444,7 @@ impl Connection {
                         }
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    return Next::Wait(Interest::Read)
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::Wait,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return Next::Close,
             }
@@ -492,10 +485,7 @@ impl Connection {
         // writer like every other error: a hand-written literal here had no
         // `Date` (SPEC §3: every response has one) and logged no duration.
         let error = HttpError::new(Status::REQUEST_TIMEOUT, "request timeout");
-        let response = match catch_unwind(AssertUnwindSafe(|| shared.service.error(&error))) {
-            Ok(response) => response,
-            Err(_) => Response::text(error.message).with_status(error.status),
-        };
+        let response = error_response(shared, &error);
         let (head_only, request_line) = match &self.reading {
             Reading::Body { head, .. } => (
                 head.method == Method::Head,
@@ -536,7 +526,7 @@ impl Connection {
         // a response they have not read yet when the reset comes.
         match self.start_draining() {
             Next::Close => None,
-            Next::Wait(_) => Some(self),
+            Next::Wait => Some(self),
         }
     }
 }
@@ -551,9 +541,17 @@ pub enum Expiry {
 }
 
 fn internal_error(shared: &Shared) -> Response {
-    let error = HttpError::new(Status::INTERNAL_SERVER_ERROR, "internal server error");
-    catch_unwind(AssertUnwindSafe(|| shared.service.error(&error)))
-        .unwrap_or_else(|_| Response::text("internal server error\n").with_status(error.status))
+    error_response(
+        shared,
+        &HttpError::new(Status::INTERNAL_SERVER_ERROR, "internal server error"),
+    )
+}
+
+/// The service's answer to `error`, or a plain one if that panics.
+fn error_response(shared: &Shared, error: &HttpError) -> Response {
+    catch_unwind(AssertUnwindSafe(|| shared.service.error(error))).unwrap_or_else(|_| {
+        Response::text(format!("{}\n", error.message)).with_status(error.status)
+    })
 }
 
 /// The text of a panic payload, for the log.

@@ -33,7 +33,7 @@ use crate::config::Config;
 use crate::http::{HttpError, Request, Response};
 use conn::{Connection, Scratch};
 use dispatch::{Dispatch, WAKER};
-use poller::{Interest, Poller, Report};
+use poller::{Poller, Report};
 use table::{Table, LISTENER};
 
 pub use conn::panic_message;
@@ -126,7 +126,7 @@ impl Server {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let poller = Poller::new()?;
-        poller.add(&listener, LISTENER, Interest::Read)?;
+        poller.add_listener(&listener, LISTENER)?;
         let dispatch = Dispatch::new(config.workers.max(1), &poller)?;
         let shared = Arc::new(Shared {
             config,
@@ -247,7 +247,7 @@ fn handle(shared: &Shared, report: Report, scratch: &mut Scratch) {
             conn.on_ready(shared, scratch, trust_short_reads)
         }));
         match next {
-            Ok(conn::Next::Wait(_)) => match shared.table.park(token, conn) {
+            Ok(conn::Next::Wait) => match shared.table.park(token, conn) {
                 Some(reported_meanwhile) => {
                     // We do not know what that report said: read to the end.
                     trust_short_reads = false;
@@ -304,7 +304,7 @@ fn accept(shared: &Shared) {
             }
         }
     }
-    if let Err(e) = shared.poller.rearm(listener, LISTENER, Interest::Read) {
+    if let Err(e) = shared.poller.rearm_listener(listener, LISTENER) {
         log::error!("cannot re-arm the listener: {e}");
     }
 }

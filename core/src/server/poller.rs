@@ -20,28 +20,14 @@ use rustix::event::epoll;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token(pub u64);
 
-/// What a connection waits for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Interest {
-    /// Bytes to read (a request, or the rest of one).
-    Read,
-    /// Room in the socket's send buffer (the rest of a response).
-    Write,
-}
-
 /// One epoll instance shared by every worker thread.
 #[derive(Debug)]
 pub struct Poller {
     epoll: OwnedFd,
 }
 
-fn flags(interest: Interest) -> epoll::EventFlags {
-    let base = epoll::EventFlags::ONESHOT | epoll::EventFlags::RDHUP;
-    match interest {
-        Interest::Read => base | epoll::EventFlags::IN,
-        Interest::Write => base | epoll::EventFlags::OUT,
-    }
-}
+/// Readable, once: the listener is re-armed after each batch of accepts.
+const LISTENER_FLAGS: epoll::EventFlags = epoll::EventFlags::IN.union(epoll::EventFlags::ONESHOT);
 
 impl Poller {
     /// A new epoll instance.
@@ -50,37 +36,40 @@ impl Poller {
         Ok(Poller { epoll })
     }
 
+    fn register(
+        &self,
+        source: impl AsFd,
+        token: Token,
+        flags: epoll::EventFlags,
+    ) -> io::Result<()> {
+        let data = epoll::EventData::new_u64(token.0);
+        Ok(epoll::add(&self.epoll, source, data, flags)?)
+    }
+
     /// Starts watching a connection for everything that happens on it,
     /// edge-triggered.
     pub fn add_connection(&self, source: impl AsFd, token: Token) -> io::Result<()> {
-        let data = epoll::EventData::new_u64(token.0);
-        let flags = epoll::EventFlags::IN
-            | epoll::EventFlags::OUT
-            | epoll::EventFlags::RDHUP
-            | epoll::EventFlags::ET;
-        Ok(epoll::add(&self.epoll, source, data, flags)?)
+        use epoll::EventFlags as F;
+        self.register(source, token, F::IN | F::OUT | F::RDHUP | F::ET)
     }
 
     /// Starts watching an eventfd that wakes a worker each time it is
     /// written to (edge-triggered, readable only: an eventfd is always
     /// writable, and that must not wake anyone).
     pub fn add_waker(&self, source: impl AsFd, token: Token) -> io::Result<()> {
-        let data = epoll::EventData::new_u64(token.0);
-        let flags = epoll::EventFlags::IN | epoll::EventFlags::ET;
-        Ok(epoll::add(&self.epoll, source, data, flags)?)
+        self.register(source, token, epoll::EventFlags::IN | epoll::EventFlags::ET)
     }
 
-    /// Starts watching `source` for `interest`, once.
-    pub fn add(&self, source: impl AsFd, token: Token, interest: Interest) -> io::Result<()> {
-        let data = epoll::EventData::new_u64(token.0);
-        Ok(epoll::add(&self.epoll, source, data, flags(interest))?)
+    /// Starts watching the listening socket for waiting clients, once.
+    pub fn add_listener(&self, source: impl AsFd, token: Token) -> io::Result<()> {
+        self.register(source, token, LISTENER_FLAGS)
     }
 
-    /// Watches `source` again, once, after its previous event was handled.
-    /// If it is ready already, the event fires at once.
-    pub fn rearm(&self, source: impl AsFd, token: Token, interest: Interest) -> io::Result<()> {
+    /// Watches the listening socket again, once, after a batch of accepts.
+    /// If clients are still waiting, the report comes at once.
+    pub fn rearm_listener(&self, source: impl AsFd, token: Token) -> io::Result<()> {
         let data = epoll::EventData::new_u64(token.0);
-        Ok(epoll::modify(&self.epoll, source, data, flags(interest))?)
+        Ok(epoll::modify(&self.epoll, source, data, LISTENER_FLAGS)?)
     }
 
     /// Stops watching `source`.
