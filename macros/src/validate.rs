@@ -362,17 +362,11 @@ fn check_methods(value: &Expr, errors: &mut Errors) -> Option<Vec<Method>> {
     let mut methods = Vec::new();
     let mut ok = true;
     for elem in &list.elems {
-        let Expr::Path(path) = elem else {
-            errors.on(
-                elem,
-                format!(
-                    "a method is written as a bare name, one of {known}: `methods = [GET, POST]`"
-                ),
-            );
-            ok = false;
-            continue;
+        let bare_name = match elem {
+            Expr::Path(path) => path.path.get_ident(),
+            _ => None,
         };
-        let Some(ident) = path.path.get_ident() else {
+        let Some(ident) = bare_name else {
             errors.on(
                 elem,
                 format!(
