@@ -408,14 +408,12 @@ impl Connection {
         if !encoded.keep_alive {
             self.close_after_output = true;
         }
-        log::info!(
-            target: "rung::access",
-            "{} \"{}\" {} {} {:.3}ms",
+        log_access(
             self.peer,
             RequestLine(request),
-            encoded.status.code(),
+            encoded.status,
             encoded.body_len,
-            started.elapsed().as_secs_f64() * 1000.0
+            started,
         );
     }
 
@@ -508,14 +506,12 @@ impl Connection {
             _ => self.head_started,
         }
         .unwrap_or(self.last_progress);
-        log::info!(
-            target: "rung::access",
-            "{} \"{}\" {} {} {:.3}ms",
+        log_access(
             self.peer,
             request_line,
-            encoded.status.code(),
+            encoded.status,
             encoded.body_len,
-            started.elapsed().as_secs_f64() * 1000.0
+            started,
         );
         // Drain, as after every other error (`start_draining`), instead of
         // closing now: a client that timed out in its head is typically
@@ -563,6 +559,24 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
     } else {
         "(no message)"
     }
+}
+
+/// One line of the access log: client, request line, status, body bytes
+/// and time taken (the arguments are only formatted when it is logged).
+fn log_access(
+    peer: SocketAddr,
+    line: impl std::fmt::Display,
+    status: Status,
+    bytes: u64,
+    started: Instant,
+) {
+    log::info!(
+        target: "rung::access",
+        "{peer} \"{line}\" {} {} {:.3}ms",
+        status.code(),
+        bytes,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
 }
 
 /// The request line for the access log (formatted only when logged).
