@@ -49,6 +49,7 @@ fn start(args: &[&str], envs: &[(&str, &str)]) -> Running {
         .current_dir(std::env::temp_dir())
         .env_remove("RUNG_SECRET")
         .env_remove("RUNG_ADMIN_TOKEN")
+        .env_remove("GLIBC_TUNABLES")
         .env("RUST_BACKTRACE", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -215,6 +216,42 @@ fn trace_prints_the_heads() {
     assert!(log.contains("GET /about?x=1 HTTP/1.1"), "{log}");
     assert!(log.contains("X-Probe: yes"), "{log}");
     assert!(log.contains("HTTP/1.1 200 OK"), "{log}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The `GLIBC_TUNABLES` entry in the environment of process `pid`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tunables_of(pid: u32) -> Option<String> {
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+    environ
+        .split(|&b| b == 0)
+        .map(String::from_utf8_lossy)
+        .find_map(|entry| entry.strip_prefix("GLIBC_TUNABLES=").map(str::to_string))
+}
+
+/// The demo re-executes itself with its malloc settings (`tune_malloc`):
+/// the process we started is the one that serves, with the settings in its
+/// environment; settings of the user's own are left alone.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn runs_with_its_malloc_settings_unless_given_others() {
+    let dir = temp_dir("tunables");
+    let mut demo = start(&["--data-dir", &data_dir(&dir)], &[]);
+    assert_eq!(send(demo.addr, "GET", "/about", "", "").unwrap().0, 200);
+    let tunables = tunables_of(demo.child.id()).expect("GLIBC_TUNABLES set by the demo");
+    // glibc may cut the copy in the environment at the first ':' it parsed.
+    assert!(
+        tunables.starts_with("glibc.malloc.arena_max=2"),
+        "{tunables}"
+    );
+    signal(&demo.child, "TERM");
+    assert!(wait_exit(&mut demo.child).success());
+
+    let own = "glibc.malloc.arena_max=3";
+    let mut demo = start(&["--data-dir", &data_dir(&dir)], &[("GLIBC_TUNABLES", own)]);
+    assert_eq!(tunables_of(demo.child.id()).as_deref(), Some(own));
+    signal(&demo.child, "TERM");
+    assert!(wait_exit(&mut demo.child).success());
     std::fs::remove_dir_all(dir).unwrap();
 }
 

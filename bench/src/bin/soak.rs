@@ -1797,11 +1797,10 @@ fn load(args: &Args) -> Result<(), String> {
     let state_path = args.get("state")?.to_string();
     let css = std::fs::read(args.get("static-file")?).map_err(|e| format!("--static-file: {e}"))?;
     // RSS after this long is the baseline: the first third of the run.
-    // A server settles slowly: each of its 16 worker threads touches more
-    // of its stack and its allocator arena only as it happens to serve each
-    // kind of request (measured: most of the rise is in the first 2–3
-    // minutes, then it levels off). A leak keeps rising in the last two
-    // thirds; settling does not.
+    // A server settles first: its worker threads touch more of their stacks
+    // and of the heap as they happen to serve each kind of request (with
+    // the demo's malloc settings, measured: level within the first minute).
+    // A leak keeps rising in the last two thirds; settling does not.
     let warmup = (secs / 3).max(10);
 
     eprintln!("soak: checking {workers} concurrent /sleep?ms=500 before the load...");

@@ -49,6 +49,33 @@ impl InBuffer {
         self.bytes.len()
     }
 
+    /// Whether most of the memory held is free room rather than data.
+    pub fn is_mostly_room(&self) -> bool {
+        self.capacity() > 2 * (self.end - self.start)
+    }
+
+    /// A buffer holding just the unused bytes, with no room to spare: what
+    /// a parked connection keeps of a partial request.
+    pub fn compacted(&self) -> InBuffer {
+        let bytes = self.data().to_vec();
+        InBuffer {
+            end: bytes.len(),
+            bytes,
+            start: 0,
+        }
+    }
+
+    /// Replaces the contents with `data` (the unused bytes of another
+    /// buffer), keeping the memory this one holds.
+    pub fn refill(&mut self, data: &[u8]) {
+        if self.bytes.len() < data.len() {
+            self.bytes.resize(data.len(), 0);
+        }
+        self.bytes[..data.len()].copy_from_slice(data);
+        self.start = 0;
+        self.end = data.len();
+    }
+
     /// Reads once from `source`, at most [`READ_CHUNK`] bytes.
     pub fn read_from(&mut self, source: &mut impl Read) -> io::Result<usize> {
         if self.bytes.len() - self.end < READ_CHUNK {
@@ -90,5 +117,34 @@ mod tests {
         buf.consume(usize::MAX);
         assert!(buf.is_empty());
         assert_eq!(buf.data(), b"");
+    }
+
+    #[test]
+    fn compacting_keeps_the_data_and_drops_the_room() {
+        let mut buf = InBuffer::default();
+        buf.read_from(&mut &b"GET / HT"[..]).unwrap();
+        buf.consume(2);
+        assert!(buf.is_mostly_room());
+        let kept = buf.compacted();
+        assert_eq!(kept.data(), b"T / HT");
+        assert_eq!(kept.capacity(), 6);
+        assert!(!kept.is_mostly_room());
+
+        // Back into a worker's buffer, and reading goes on after the data.
+        let mut worker = InBuffer::default();
+        worker
+            .read_from(&mut &b"something longer before"[..])
+            .unwrap();
+        let room = worker.capacity();
+        worker.refill(kept.data());
+        assert_eq!(worker.data(), b"T / HT");
+        assert_eq!(worker.capacity(), room);
+        worker.read_from(&mut &b"TP/1.1"[..]).unwrap();
+        assert_eq!(worker.data(), b"T / HTTP/1.1");
+
+        // Refilling a smaller buffer grows it.
+        let mut small = InBuffer::default();
+        small.refill(b"abc");
+        assert_eq!(small.data(), b"abc");
     }
 }

@@ -69,7 +69,8 @@ pub struct Connection {
     peer: SocketAddr,
     reading: Reading,
     /// Bytes received and not yet used: part of a head or body, or the next
-    /// pipelined requests. Empty (and unallocated) between requests.
+    /// pipelined requests. Empty (and unallocated) between requests; while
+    /// parked mid-request, just the bytes received, with no spare room.
     inbox: InBuffer,
     /// Response bytes not yet written.
     outbox: Vec<u8>,
@@ -139,8 +140,15 @@ impl Connection {
         scratch: &mut Scratch,
         trust_short_reads: bool,
     ) -> Next {
-        // Borrow the worker's buffers when ours are empty.
+        // Borrow the worker's buffers when ours are empty. Bytes kept from
+        // the last event (a partial head, the start of a pipelined request)
+        // sit in a buffer of their exact size: they move into the worker's
+        // buffer, which has room to read more after them.
         if self.inbox.is_empty() {
+            std::mem::swap(&mut self.inbox, &mut scratch.inbox);
+        } else if self.inbox.capacity() < scratch.inbox.capacity() {
+            scratch.inbox.refill(self.inbox.data());
+            self.inbox.clear(); // its bytes moved: it must not offer them again
             std::mem::swap(&mut self.inbox, &mut scratch.inbox);
         }
         if self.outbox.is_empty() {
@@ -157,6 +165,16 @@ impl Connection {
         }
         if self.inbox.is_empty() {
             self.inbox = InBuffer::default();
+        } else if self.inbox.is_mostly_room() && !matches!(next, Next::Close) {
+            // Parked with a few bytes of a request: keep just those, and give
+            // the room back. A slow client (a slowloris sending a byte a
+            // second) then holds what it sent, not a whole read's worth, and
+            // the worker keeps its buffer instead of allocating a new one.
+            let kept = self.inbox.compacted();
+            let room = std::mem::replace(&mut self.inbox, kept);
+            if scratch.inbox.capacity() < room.capacity() {
+                scratch.inbox = room;
+            }
         }
         if self.outbox.is_empty() {
             self.outbox = Vec::new();
