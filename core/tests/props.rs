@@ -1,6 +1,6 @@
 //! Property tests for every parser rung owns: generated input, checked
 //! against what must always hold. Case counts are fixed to keep CI short;
-//! failing seeds are saved under `tests/proptest-regressions/` and replayed
+//! failing seeds are saved in `core/tests/props.proptest-regressions` and replayed
 //! on every later run.
 
 use std::io::Read;
