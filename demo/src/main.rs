@@ -48,7 +48,8 @@ fn main() -> ExitCode {
 /// the server's memory crept up by 11 % in the last 400 of 600 seconds, with
 /// the live heap level all along (heaptrack). Two shared arenas and no
 /// per-thread cache keep it level, and a third smaller (4.7–5.1 MiB instead
-/// of 7.5–8.3 MiB), for a few nanoseconds more per allocation.
+/// of 7.5–8.3 MiB), at no cost in requests per second that `wrk` could
+/// tell from run-to-run noise.
 const MALLOC_TUNABLES: &str = "glibc.malloc.arena_max=2:glibc.malloc.tcache_count=0";
 
 /// Runs the demo again with [`MALLOC_TUNABLES`] if `GLIBC_TUNABLES` is not
