@@ -140,41 +140,32 @@ impl Connection {
         scratch: &mut Scratch,
         trust_short_reads: bool,
     ) -> Next {
-        // Borrow the worker's buffers when ours are empty. Bytes kept from
-        // the last event (a partial head, the start of a pipelined request)
-        // sit in a buffer of their exact size: they move into the worker's
-        // buffer, which has room to read more after them.
-        if self.inbox.is_empty() {
-            std::mem::swap(&mut self.inbox, &mut scratch.inbox);
-        } else if self.inbox.capacity() < scratch.inbox.capacity() {
+        // Borrow the worker's buffers. What a parked connection kept (a
+        // partial head, the start of a pipelined request) sits in a buffer
+        // of its exact size: it moves into the worker's buffer, which has
+        // room to read more after it.
+        if self.inbox.capacity() < scratch.inbox.capacity() {
             scratch.inbox.refill(self.inbox.data());
-            self.inbox.clear(); // its bytes moved: it must not offer them again
-            std::mem::swap(&mut self.inbox, &mut scratch.inbox);
+            self.inbox = std::mem::take(&mut scratch.inbox);
         }
         if self.outbox.is_empty() {
             std::mem::swap(&mut self.outbox, &mut scratch.outbox);
         }
         self.clock = Instant::now();
         let next = self.run(shared, trust_short_reads);
-        // Give back what is empty, so a parked connection holds no memory.
-        if self.inbox.is_empty() && scratch.inbox.capacity() < self.inbox.capacity() {
-            std::mem::swap(&mut self.inbox, &mut scratch.inbox);
-        }
-        if self.outbox.is_empty() && scratch.outbox.capacity() < self.outbox.capacity() {
-            std::mem::swap(&mut self.outbox, &mut scratch.outbox);
-        }
-        if self.inbox.is_empty() {
-            self.inbox = InBuffer::default();
-        } else if self.inbox.is_mostly_room() && !matches!(next, Next::Close) {
-            // Parked with a few bytes of a request: keep just those, and give
-            // the room back. A slow client (a slowloris sending a byte a
-            // second) then holds what it sent, not a whole read's worth, and
-            // the worker keeps its buffer instead of allocating a new one.
+        // Give back what is empty or mostly room, so a parked connection
+        // holds no memory between requests, and mid-request just the bytes
+        // it has sent: a slowloris sending a byte a second holds those, not
+        // a whole read's worth. The worker keeps the larger buffer.
+        if self.inbox.is_mostly_room() {
             let kept = self.inbox.compacted();
             let room = std::mem::replace(&mut self.inbox, kept);
             if scratch.inbox.capacity() < room.capacity() {
                 scratch.inbox = room;
             }
+        }
+        if self.outbox.is_empty() && scratch.outbox.capacity() < self.outbox.capacity() {
+            std::mem::swap(&mut self.outbox, &mut scratch.outbox);
         }
         if self.outbox.is_empty() {
             self.outbox = Vec::new();
