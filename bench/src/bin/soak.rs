@@ -208,8 +208,15 @@ struct Counters {
 }
 
 impl Counters {
-    fn record(&self, started: Instant, result: Result<(), Fail>) {
+    /// Counts one unit of work, does it, and records how it went and how
+    /// long it took. Returns whether it went well.
+    fn run(&self, work: impl FnOnce() -> Result<(), Fail>) -> bool {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let result = work();
+        let ok = result.is_ok();
         self.record_took(started.elapsed(), result);
+        ok
     }
 
     fn record_took(&self, took: Duration, result: Result<(), Fail>) {
@@ -905,31 +912,29 @@ fn get_worker(ctx: &Ctx, plan: &Plan, rng: &mut Rng) {
             break;
         }
         let path = paths[(first + turn) % paths.len()];
-        counters.requests.fetch_add(1, Ordering::Relaxed);
-        let started = Instant::now();
-        let result = conn
-            .exchange(&get_request(path, ""), path)
-            .and_then(|resp| {
-                expect_status(&resp, 200, path)?;
-                let body_ok = match path {
-                    "/" => resp.text().contains("<h1>Hello, world!</h1>"),
-                    "/about" | "/messages" => resp.text().contains("</html>"),
-                    "/static/style.css" => {
-                        resp.body == ctx.css
-                            && resp.header("content-type") == Some("text/css; charset=utf-8")
+        counters.run(|| {
+            conn.exchange(&get_request(path, ""), path)
+                .and_then(|resp| {
+                    expect_status(&resp, 200, path)?;
+                    let body_ok = match path {
+                        "/" => resp.text().contains("<h1>Hello, world!</h1>"),
+                        "/about" | "/messages" => resp.text().contains("</html>"),
+                        "/static/style.css" => {
+                            resp.body == ctx.css
+                                && resp.header("content-type") == Some("text/css; charset=utf-8")
+                        }
+                        _ => serde_json::from_slice::<Value>(&resp.body)
+                            .ok()
+                            .and_then(|v| v.as_array().map(|a| a.len() <= 5))
+                            .unwrap_or(false),
+                    };
+                    if body_ok {
+                        Ok(())
+                    } else {
+                        Err(fail(Class::Content, format!("{path}: unexpected body")))
                     }
-                    _ => serde_json::from_slice::<Value>(&resp.body)
-                        .ok()
-                        .and_then(|v| v.as_array().map(|a| a.len() <= 5))
-                        .unwrap_or(false),
-                };
-                if body_ok {
-                    Ok(())
-                } else {
-                    Err(fail(Class::Content, format!("{path}: unexpected body")))
-                }
-            });
-        counters.record(started, result);
+                })
+        });
     }
 }
 
@@ -992,27 +997,22 @@ fn keep_window(ctx: &Ctx, kind: Kind, conn: &mut KeepAlive, live: &mut VecDeque<
     };
     let counters = ctx.counters(kind);
     let path = format!("/api/messages/{oldest}");
-    counters.requests.fetch_add(1, Ordering::Relaxed);
-    let started = Instant::now();
     let request = format!(
         "DELETE {path} HTTP/1.1\r\nHost: soak\r\nAuthorization: Bearer {}\r\n\r\n",
         ctx.admin_token
     );
-    let result = conn
-        .exchange(request.as_bytes(), "DELETE /api/messages/ID")
-        .and_then(|resp| expect_status(&resp, 204, "DELETE /api/messages/ID"));
-    let deleted = result.is_ok();
-    counters.record(started, result);
+    let deleted = counters.run(|| {
+        conn.exchange(request.as_bytes(), "DELETE /api/messages/ID")
+            .and_then(|resp| expect_status(&resp, 204, "DELETE /api/messages/ID"))
+    });
     if !deleted {
         return;
     }
     ctx.deleted.lock().unwrap().push(oldest);
-    counters.requests.fetch_add(1, Ordering::Relaxed);
-    let started = Instant::now();
-    let result = conn
-        .exchange(&get_request(&path, ""), "GET /api/messages/ID after DELETE")
-        .and_then(|resp| expect_status(&resp, 404, "GET /api/messages/ID after DELETE"));
-    counters.record(started, result);
+    counters.run(|| {
+        conn.exchange(&get_request(&path, ""), "GET /api/messages/ID after DELETE")
+            .and_then(|resp| expect_status(&resp, 404, "GET /api/messages/ID after DELETE"))
+    });
 }
 
 fn form_worker(ctx: &Ctx, plan: &Plan, rng: &mut Rng, thread_no: usize) {
@@ -1066,39 +1066,38 @@ fn form_worker(ctx: &Ctx, plan: &Plan, rng: &mut Rng, thread_no: usize) {
         } else {
             "form (urlencoded)"
         };
-        counters.requests.fetch_add(1, Ordering::Relaxed);
-        let started = Instant::now();
         let mut acked_id = None;
-        let result = conn.exchange(&request, via).and_then(|resp| {
-            if invalid {
-                return expect_status(&resp, 422, via);
-            }
-            expect_status(&resp, 200, via)?;
-            let text = resp.text();
-            let thanks = format!("Thank you, {}!", escape_html(&name));
-            let id = text.split_once("Your message #").and_then(|(_, rest)| {
-                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                digits.parse::<u64>().ok()
-            });
-            match id {
-                Some(id) if text.contains(&thanks) => {
-                    ctx.acked.lock().unwrap().push(Acked {
-                        id,
-                        name: name.clone(),
-                        email: email.clone(),
-                        message: message.clone(),
-                        via,
-                    });
-                    acked_id = Some(id);
-                    Ok(())
+        counters.run(|| {
+            conn.exchange(&request, via).and_then(|resp| {
+                if invalid {
+                    return expect_status(&resp, 422, via);
                 }
-                _ => Err(fail(
-                    Class::Content,
-                    format!("{via}: 200 without the thank-you text or the id"),
-                )),
-            }
+                expect_status(&resp, 200, via)?;
+                let text = resp.text();
+                let thanks = format!("Thank you, {}!", escape_html(&name));
+                let id = text.split_once("Your message #").and_then(|(_, rest)| {
+                    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    digits.parse::<u64>().ok()
+                });
+                match id {
+                    Some(id) if text.contains(&thanks) => {
+                        ctx.acked.lock().unwrap().push(Acked {
+                            id,
+                            name: name.clone(),
+                            email: email.clone(),
+                            message: message.clone(),
+                            via,
+                        });
+                        acked_id = Some(id);
+                        Ok(())
+                    }
+                    _ => Err(fail(
+                        Class::Content,
+                        format!("{via}: 200 without the thank-you text or the id"),
+                    )),
+                }
+            })
         });
-        counters.record(started, result);
         if let Some(id) = acked_id {
             keep_window(ctx, Kind::Form, &mut conn, &mut live, id);
         }
@@ -1118,64 +1117,63 @@ fn json_worker(ctx: &Ctx, plan: &Plan, rng: &mut Rng, thread_no: usize) {
         let tag = format!("j{thread_no}-{seq}");
         let (name, email, message) = new_message(rng, &tag);
         let mut created_id = None;
-        let started = Instant::now();
-        counters.requests.fetch_add(1, Ordering::Relaxed);
-        let result = if rng.chance(6) {
-            // Bad requests: nothing may be stored.
-            let (content_type, body, want): (&str, Vec<u8>, u16) = match rng.below(3) {
-                0 => ("application/json", b"{\"message\": \"cut".to_vec(), 400),
-                1 => ("text/plain", b"{\"message\":\"x\"}".to_vec(), 415),
-                _ => ("application/json", b"{\"message\":\"  \"}".to_vec(), 422),
-            };
-            conn.exchange(
-                &post_request("/api/messages", content_type, &body),
-                "bad POST /api/messages",
-            )
-            .and_then(|resp| expect_status(&resp, want, "bad POST /api/messages"))
-        } else {
-            let body = json!({ "name": name, "email": email, "message": message }).to_string();
-            conn.exchange(
-                &post_request("/api/messages", "application/json", body.as_bytes()),
-                "POST /api/messages",
-            )
-            .and_then(|resp| {
-                expect_status(&resp, 201, "POST /api/messages")?;
-                let created: Value = serde_json::from_slice(&resp.body).map_err(|e| {
-                    fail(
-                        Class::Content,
-                        format!("POST /api/messages: body not JSON: {e}"),
-                    )
-                })?;
-                let id = created["id"].as_u64();
-                let same = created["name"] == json!(name)
-                    && created["email"] == json!(email)
-                    && created["message"] == json!(message);
-                match id {
-                    Some(id)
-                        if same
-                            && resp.header("location")
-                                == Some(format!("/api/messages/{id}").as_str()) =>
-                    {
-                        let acked = Acked {
-                            id,
-                            name: name.clone(),
-                            email: email.clone(),
-                            message: message.clone(),
-                            via: "JSON API",
-                        };
-                        ctx.acked.lock().unwrap().push(acked.clone());
-                        last = Some(acked);
-                        created_id = Some(id);
-                        Ok(())
+        counters.run(|| {
+            if rng.chance(6) {
+                // Bad requests: nothing may be stored.
+                let (content_type, body, want): (&str, Vec<u8>, u16) = match rng.below(3) {
+                    0 => ("application/json", b"{\"message\": \"cut".to_vec(), 400),
+                    1 => ("text/plain", b"{\"message\":\"x\"}".to_vec(), 415),
+                    _ => ("application/json", b"{\"message\":\"  \"}".to_vec(), 422),
+                };
+                conn.exchange(
+                    &post_request("/api/messages", content_type, &body),
+                    "bad POST /api/messages",
+                )
+                .and_then(|resp| expect_status(&resp, want, "bad POST /api/messages"))
+            } else {
+                let body = json!({ "name": name, "email": email, "message": message }).to_string();
+                conn.exchange(
+                    &post_request("/api/messages", "application/json", body.as_bytes()),
+                    "POST /api/messages",
+                )
+                .and_then(|resp| {
+                    expect_status(&resp, 201, "POST /api/messages")?;
+                    let created: Value = serde_json::from_slice(&resp.body).map_err(|e| {
+                        fail(
+                            Class::Content,
+                            format!("POST /api/messages: body not JSON: {e}"),
+                        )
+                    })?;
+                    let id = created["id"].as_u64();
+                    let same = created["name"] == json!(name)
+                        && created["email"] == json!(email)
+                        && created["message"] == json!(message);
+                    match id {
+                        Some(id)
+                            if same
+                                && resp.header("location")
+                                    == Some(format!("/api/messages/{id}").as_str()) =>
+                        {
+                            let acked = Acked {
+                                id,
+                                name: name.clone(),
+                                email: email.clone(),
+                                message: message.clone(),
+                                via: "JSON API",
+                            };
+                            ctx.acked.lock().unwrap().push(acked.clone());
+                            last = Some(acked);
+                            created_id = Some(id);
+                            Ok(())
+                        }
+                        _ => Err(fail(
+                            Class::Content,
+                            format!("POST /api/messages: 201 body or Location wrong: {created}"),
+                        )),
                     }
-                    _ => Err(fail(
-                        Class::Content,
-                        format!("POST /api/messages: 201 body or Location wrong: {created}"),
-                    )),
-                }
-            })
-        };
-        counters.record(started, result);
+                })
+            }
+        });
         if let Some(id) = created_id {
             keep_window(ctx, Kind::Json, &mut conn, &mut live, id);
         }
@@ -1184,30 +1182,27 @@ fn json_worker(ctx: &Ctx, plan: &Plan, rng: &mut Rng, thread_no: usize) {
         if seq % 5 == 4 {
             if let Some(acked) = &last {
                 let path = format!("/api/messages/{}", acked.id);
-                counters.requests.fetch_add(1, Ordering::Relaxed);
-                let started = Instant::now();
-                let result = conn
-                    .exchange(&get_request(&path, ""), "GET /api/messages/ID")
-                    .and_then(|resp| {
-                        expect_status(&resp, 200, "GET /api/messages/ID")?;
-                        let v: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
-                        if v["message"] == json!(acked.message) {
-                            Ok(())
-                        } else {
-                            Err(fail(Class::Content, format!("GET {path}: {v}")))
-                        }
-                    });
-                counters.record(started, result);
+                counters.run(|| {
+                    conn.exchange(&get_request(&path, ""), "GET /api/messages/ID")
+                        .and_then(|resp| {
+                            expect_status(&resp, 200, "GET /api/messages/ID")?;
+                            let v: Value =
+                                serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
+                            if v["message"] == json!(acked.message) {
+                                Ok(())
+                            } else {
+                                Err(fail(Class::Content, format!("GET {path}: {v}")))
+                            }
+                        })
+                });
 
-                counters.requests.fetch_add(1, Ordering::Relaxed);
-                let started = Instant::now();
                 let request = format!(
                     "DELETE {path} HTTP/1.1\r\nHost: soak\r\nAuthorization: Bearer wrong-token\r\n\r\n"
                 );
-                let result = conn
-                    .exchange(request.as_bytes(), "DELETE with a wrong token")
-                    .and_then(|resp| expect_status(&resp, 401, "DELETE with a wrong token"));
-                counters.record(started, result);
+                counters.run(|| {
+                    conn.exchange(request.as_bytes(), "DELETE with a wrong token")
+                        .and_then(|resp| expect_status(&resp, 401, "DELETE with a wrong token"))
+                });
             }
         }
     }
@@ -1222,52 +1217,52 @@ fn range_worker(ctx: &Ctx, plan: &Plan, rng: &mut Rng) {
         if !pacer.wait(ctx.deadline) {
             break;
         }
-        counters.requests.fetch_add(1, Ordering::Relaxed);
-        let started = Instant::now();
-        let result = if rng.chance(10) {
-            let start = len + rng.below(1000);
-            let request = get_request("/static/style.css", &format!("Range: bytes={start}-\r\n"));
-            conn.exchange(&request, "range past the end")
-                .and_then(|resp| {
-                    expect_status(&resp, 416, "range past the end")?;
-                    if resp.header("content-range") == Some(format!("bytes */{len}").as_str()) {
-                        Ok(())
-                    } else {
-                        Err(fail(
+        counters.run(|| {
+            if rng.chance(10) {
+                let start = len + rng.below(1000);
+                let request =
+                    get_request("/static/style.css", &format!("Range: bytes={start}-\r\n"));
+                conn.exchange(&request, "range past the end")
+                    .and_then(|resp| {
+                        expect_status(&resp, 416, "range past the end")?;
+                        if resp.header("content-range") == Some(format!("bytes */{len}").as_str()) {
+                            Ok(())
+                        } else {
+                            Err(fail(
+                                Class::Content,
+                                "416 without Content-Range: bytes */LEN",
+                            ))
+                        }
+                    })
+            } else {
+                let start = rng.below(len);
+                let end = start + rng.below(len - start);
+                let request = get_request(
+                    "/static/style.css",
+                    &format!("Range: bytes={start}-{end}\r\n"),
+                );
+                conn.exchange(&request, "range").and_then(|resp| {
+                    expect_status(&resp, 206, "range")?;
+                    let want_range = format!("bytes {start}-{end}/{len}");
+                    if resp.header("content-range") != Some(want_range.as_str()) {
+                        return Err(fail(
                             Class::Content,
-                            "416 without Content-Range: bytes */LEN",
-                        ))
+                            format!(
+                                "Content-Range {:?}, wanted {want_range}",
+                                resp.header("content-range")
+                            ),
+                        ));
                     }
+                    if resp.body != ctx.css[start as usize..=end as usize] {
+                        return Err(fail(
+                            Class::Content,
+                            format!("bytes {start}-{end}: wrong bytes"),
+                        ));
+                    }
+                    Ok(())
                 })
-        } else {
-            let start = rng.below(len);
-            let end = start + rng.below(len - start);
-            let request = get_request(
-                "/static/style.css",
-                &format!("Range: bytes={start}-{end}\r\n"),
-            );
-            conn.exchange(&request, "range").and_then(|resp| {
-                expect_status(&resp, 206, "range")?;
-                let want_range = format!("bytes {start}-{end}/{len}");
-                if resp.header("content-range") != Some(want_range.as_str()) {
-                    return Err(fail(
-                        Class::Content,
-                        format!(
-                            "Content-Range {:?}, wanted {want_range}",
-                            resp.header("content-range")
-                        ),
-                    ));
-                }
-                if resp.body != ctx.css[start as usize..=end as usize] {
-                    return Err(fail(
-                        Class::Content,
-                        format!("bytes {start}-{end}: wrong bytes"),
-                    ));
-                }
-                Ok(())
-            })
-        };
-        counters.record(started, result);
+            }
+        });
     }
 }
 
@@ -1278,10 +1273,7 @@ fn slowloris_worker(ctx: &Ctx, plan: &Plan, rng: &mut Rng) {
         if !pacer.wait(ctx.deadline) {
             break;
         }
-        counters.requests.fetch_add(1, Ordering::Relaxed);
-        let started = Instant::now();
-        let result = slowloris_once(ctx, rng);
-        counters.record(started, result);
+        counters.run(|| slowloris_once(ctx, rng));
     }
 }
 
@@ -1544,23 +1536,21 @@ fn idle_worker(ctx: &Ctx, plan: &Plan, rng: &mut Rng) {
         // Open the batch; most send one request first.
         let mut held = Vec::with_capacity(IDLE_BATCH);
         for _ in 0..IDLE_BATCH {
-            counters.requests.fetch_add(1, Ordering::Relaxed);
-            let started = Instant::now();
             let mut conn = KeepAlive::new(ctx.addr);
-            let result = if rng.chance(4) {
-                match Client::connect(ctx.addr) {
-                    Ok(c) => {
-                        conn.client = Some(c);
-                        Ok(())
+            let ok = counters.run(|| {
+                if rng.chance(4) {
+                    match Client::connect(ctx.addr) {
+                        Ok(c) => {
+                            conn.client = Some(c);
+                            Ok(())
+                        }
+                        Err(e) => Err(fail(Class::Io, format!("idle connect: {e}"))),
                     }
-                    Err(e) => Err(fail(Class::Io, format!("idle connect: {e}"))),
+                } else {
+                    conn.exchange(&get_request("/about", ""), "idle: first GET")
+                        .and_then(|resp| expect_status(&resp, 200, "idle: first GET"))
                 }
-            } else {
-                conn.exchange(&get_request("/about", ""), "idle: first GET")
-                    .and_then(|resp| expect_status(&resp, 200, "idle: first GET"))
-            };
-            let ok = result.is_ok();
-            counters.record(started, result);
+            });
             if ok {
                 held.push(conn);
             }
@@ -1570,12 +1560,10 @@ fn idle_worker(ctx: &Ctx, plan: &Plan, rng: &mut Rng) {
         let until = (Instant::now() + hold).min(ctx.deadline);
         thread::sleep(until.saturating_duration_since(Instant::now()));
         for conn in &mut held {
-            counters.requests.fetch_add(1, Ordering::Relaxed);
-            let started = Instant::now();
-            let result = conn
-                .exchange(&get_request("/", ""), "idle: GET after holding")
-                .and_then(|resp| expect_status(&resp, 200, "idle: GET after holding"));
-            counters.record(started, result);
+            counters.run(|| {
+                conn.exchange(&get_request("/", ""), "idle: GET after holding")
+                    .and_then(|resp| expect_status(&resp, 200, "idle: GET after holding"))
+            });
         }
     }
 }
