@@ -370,14 +370,11 @@ impl AppService {
                 Response::new(Status::NO_CONTENT).with_header("Allow", allow_header(&allow))
             }
             Routed::MethodNotAllowed(allow) => {
-                let message = format!(
-                    "{} is not allowed here; allowed: {}",
-                    req.method,
-                    allow_header(&allow)
-                );
+                let allow = allow_header(&allow);
+                let message = format!("{} is not allowed here; allowed: {allow}", req.method);
                 Error::new(Status::METHOD_NOT_ALLOWED, message)
                     .into_response()
-                    .with_header("Allow", allow_header(&allow))
+                    .with_header("Allow", allow)
             }
             Routed::NotFound => {
                 Error::not_found(format!("nothing at {}", req.path())).into_response()
@@ -399,7 +396,7 @@ impl AppService {
             .iter()
             .filter(|c| c.status == status && under_prefix(req.path(), &c.prefix))
             .max_by_key(|c| c.prefix.len());
-        let page = match catcher {
+        let mut page = match catcher {
             Some(catcher) => {
                 let handler = &catcher.handler;
                 match catch_unwind(AssertUnwindSafe(|| handler(req))) {
@@ -422,7 +419,6 @@ impl AppService {
             None => self.default_page(req, status, &message),
         };
         // Keep what the error said besides its body (`Allow`, say).
-        let mut page = page;
         for (name, value) in response.headers().iter() {
             if !name.eq_ignore_ascii_case("content-type") && !page.headers().contains(name) {
                 page.headers_mut()
