@@ -454,7 +454,7 @@ impl AppService {
 
 impl Service for AppService {
     fn call(&self, req: &mut Request) -> Response {
-        req.state = self.state.clone();
+        req.state = Some(self.state.clone());
         let response = self.dispatch(req);
         let mut response = self.error_page(req, response);
         crate::session::finish(req, &mut response);

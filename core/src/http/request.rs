@@ -28,7 +28,9 @@ pub struct Request {
     pub(crate) peer: Option<SocketAddr>,
     /// Path parameters filled in by the router: `("id", "42")`.
     pub(crate) params: Vec<(String, String)>,
-    pub(crate) state: Arc<StateMap>,
+    /// The app's shared state, set by the app before routing (`None` until
+    /// then: no allocation per request for a map that is never used).
+    pub(crate) state: Option<Arc<StateMap>>,
     /// The session of this request, created when a handler first asks for it.
     pub(crate) session: OnceLock<crate::session::SessionHandle>,
     /// While an error page is rendered: the error's status and message.
@@ -68,7 +70,7 @@ impl Request {
             body,
             peer: Some(peer),
             params: Vec::new(),
-            state: Arc::default(),
+            state: None,
             session: OnceLock::new(),
             caught: None,
         }
@@ -143,7 +145,7 @@ impl Request {
 
     /// Shared app state of type `T`, if the app was given one.
     pub fn state<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
-        let value = self.state.get(&TypeId::of::<T>())?.clone();
+        let value = self.state.as_ref()?.get(&TypeId::of::<T>())?.clone();
         value.downcast::<T>().ok()
     }
 }
@@ -214,7 +216,7 @@ impl RequestBuilder {
             body: self.body,
             peer: self.peer,
             params: self.params,
-            state: Arc::default(),
+            state: None,
             session: OnceLock::new(),
             caught: None,
         }
