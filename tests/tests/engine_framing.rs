@@ -181,6 +181,27 @@ fn bad_chunk_framing_is_400_and_close() {
 }
 
 #[test]
+fn a_malformed_chunk_extension_is_400_and_close() {
+    let server = TestServer::default_app();
+    for size_line in ["5;", "5;bad[=x", "5;a=", "5;a=\"open", "5 ; ", "5;=v"] {
+        let raw = format!(
+            "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n\
+             {size_line}\r\nhello\r\n0\r\n\r\n\
+             GET /smuggled HTTP/1.1\r\nHost: test\r\n\r\n"
+        );
+        assert_rejected(&server, raw, 400);
+    }
+    // Well-formed extensions are read past: a token, or a quoted string.
+    let mut client = server.connect();
+    let response = client.request(
+        b"POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n\
+          5;name;q=\"a \\\" b\"\r\nhello\r\n0\r\n\r\n",
+    );
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body, b"hello");
+}
+
+#[test]
 fn an_obs_folded_header_is_400_and_close() {
     let server = TestServer::default_app();
     assert_rejected(

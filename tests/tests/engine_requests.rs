@@ -170,10 +170,67 @@ fn invalid_utf8_in_the_target_is_400() {
         b"GET /\xc3\x28 HTTP/1.1\r\nHost: test\r\n\r\n",
         400,
     );
-    // Valid UTF-8, encoded or raw, is served.
+    // Valid UTF-8 percent-encoded is served; raw, even valid, it is not a
+    // target (RFC 9112 §3.2: visible ASCII only; clients encode the rest).
     let mut client = server.connect();
     assert_eq!(client.request(get("/caf%C3%A9")).status, 200);
-    let response = client.request("GET /café HTTP/1.1\r\nHost: test\r\n\r\n".as_bytes());
+    assert_rejected(
+        &server,
+        "GET /café HTTP/1.1\r\nHost: test\r\n\r\n".as_bytes(),
+        400,
+    );
+}
+
+#[test]
+fn a_target_byte_outside_visible_ascii_is_400_and_close() {
+    let server = TestServer::default_app();
+    for raw in [
+        &b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: test\r\n\r\n"[..],
+        b"GET /a\x7fb HTTP/1.1\r\nHost: test\r\n\r\n",
+        b"GET /a\x01b HTTP/1.1\r\nHost: test\r\n\r\n",
+        b"GET /?q=\xe2\x82\xac HTTP/1.1\r\nHost: test\r\n\r\n",
+    ] {
+        assert_rejected(&server, raw, 400);
+    }
+}
+
+#[test]
+fn a_malformed_version_is_400_and_a_foreign_one_505() {
+    let server = TestServer::default_app();
+    for bad in ["HTTP/1", "HTTP/01.1", "http/1.1", "HTTP/1.1.1", "HTTP/1.x"] {
+        let raw = format!("GET / {bad}\r\nHost: test\r\n\r\n");
+        assert_rejected(&server, raw, 400);
+    }
+    let raw = "GET / HTTP/2.0\r\nHost: test\r\n\r\n";
+    assert_rejected(&server, raw, 505);
+}
+
+#[test]
+fn a_100_kb_method_is_400_without_waiting_for_the_rest() {
+    let server = TestServer::default_app();
+    let mut client = server.connect();
+    // Only the first 64 bytes of a 100 KB method, and no more: the answer
+    // must come anyway (a server that buffered the whole line would wait).
+    client.send_lossy([b'X'; 64]);
+    let response = client
+        .try_read_response(false)
+        .expect("a 400 before the rest of the method");
+    assert_eq!(response.status, 400);
+    assert!(response.says_close());
+    // And the whole 100 KB line gets the same answer, not a 414.
+    let raw = format!("{} / HTTP/1.1\r\nHost: test\r\n\r\n", "X".repeat(100_000));
+    assert_rejected(&server, raw, 400);
+}
+
+#[test]
+fn an_empty_host_on_a_path_target_is_400_and_close() {
+    let server = TestServer::default_app();
+    assert_rejected(&server, "GET / HTTP/1.1\r\nHost:\r\n\r\n", 400);
+    assert_rejected(&server, "GET / HTTP/1.1\r\nHost:  \r\n\r\n", 400);
+    // With the host in the target itself, an empty Host is what RFC 9112
+    // §3.2 asks a client to send.
+    let mut client = server.connect();
+    let response = client.request(b"GET http://test/ HTTP/1.1\r\nHost:\r\n\r\n");
     assert_eq!(response.status, 200);
 }
 

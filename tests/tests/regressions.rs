@@ -502,11 +502,17 @@ fn bytes_0x80_to_0xff_are_checked_in_the_target_and_header_values() {
         400,
     );
     assert_rejected(&server, b"GET / HTTP/1.1\r\nHost: t\xe9st\r\n\r\n", 400);
-    // Valid UTF-8 is fine in both.
+    // Valid UTF-8 is fine in a header value; in the target it must be
+    // percent-encoded (RFC 9112 §3.2).
     let mut client = server.connect();
     let response =
-        client.request("GET /caf\u{e9} HTTP/1.1\r\nHost: test\r\nX: \u{e9}t\u{e9}\r\n\r\n");
-    assert_eq!(response.text(), "GET /caf\u{e9}");
+        client.request("GET /caf%C3%A9 HTTP/1.1\r\nHost: test\r\nX: \u{e9}t\u{e9}\r\n\r\n");
+    assert_eq!(response.text(), "GET /caf%C3%A9");
+    assert_rejected(
+        &server,
+        "GET /caf\u{e9} HTTP/1.1\r\nHost: test\r\n\r\n",
+        400,
+    );
 }
 
 /// Guards: a request line with more than two spaces. A server that takes

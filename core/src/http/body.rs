@@ -5,6 +5,7 @@
 //! they leave in the buffer is the start of the next (pipelined) request.
 
 use super::head::Framing;
+use super::headers::is_tchar;
 use super::{HttpError, Status};
 
 /// Longest chunk-size line (size and extensions) or trailer line accepted.
@@ -208,29 +209,81 @@ impl Chunked {
     }
 }
 
-/// `1*HEXDIG [ BWS ; extensions ]`, strictly: no sign, no `0x`, no `_`, no
-/// spaces unless an extension follows, at most 16 digits (no overflow).
+/// `1*HEXDIG *( BWS ";" BWS name [ BWS "=" BWS value ] )`, strictly: no
+/// sign, no `0x`, no `_`, no spaces unless an extension follows, at most 16
+/// digits (no overflow). rung uses no extension, but each must still be well
+/// formed (RFC 9112 §7.1.1): a proxy that reads `5;bad[=x` otherwise than
+/// rung does could disagree about where the chunk starts.
 fn parse_chunk_size(line: &[u8]) -> Result<u64, HttpError> {
     let bad = || HttpError::bad_request("malformed chunk size");
-    let (size, extensions) = match line.iter().position(|&b| b == b';') {
-        Some(semi) => {
-            let size = &line[..semi];
-            let trimmed_len = size
-                .iter()
-                .rposition(|&b| b != b' ' && b != b'\t')
-                .map_or(0, |p| p + 1);
-            (&size[..trimmed_len], Some(&line[semi + 1..]))
-        }
-        None => (line, None),
-    };
-    if size.is_empty() || size.len() > 16 || !size.iter().all(u8::is_ascii_hexdigit) {
+    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    let (size, extensions) = line.split_at(digits);
+    if size.is_empty() || size.len() > 16 {
         return Err(bad());
     }
-    if extensions.is_some_and(|ext| ext.iter().any(|&b| b < 0x20 && b != b'\t')) {
-        return Err(bad());
+    if !extensions.is_empty() && !are_chunk_extensions(extensions) {
+        return Err(HttpError::bad_request("malformed chunk extension"));
     }
     let text = std::str::from_utf8(size).map_err(|_| bad())?;
     u64::from_str_radix(text, 16).map_err(|_| bad())
+}
+
+/// Whether `ext` is one or more `BWS ";" BWS name [ BWS "=" BWS value ]`,
+/// with `name` a token and `value` a token or a quoted string.
+fn are_chunk_extensions(mut ext: &[u8]) -> bool {
+    fn skip_ws(s: &[u8]) -> &[u8] {
+        let n = s.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+        &s[n..]
+    }
+    fn token(s: &[u8]) -> Option<&[u8]> {
+        let n = s.iter().take_while(|&&b| is_tchar(b)).count();
+        (n > 0).then(|| &s[n..])
+    }
+    while !ext.is_empty() {
+        let Some(rest) = skip_ws(ext).strip_prefix(b";") else {
+            return false;
+        };
+        let Some(rest) = token(skip_ws(rest)) else {
+            return false;
+        };
+        ext = match skip_ws(rest).strip_prefix(b"=") {
+            None => rest,
+            Some(value) => {
+                let value = skip_ws(value);
+                let after = if value.first() == Some(&b'"') {
+                    quoted_string(value)
+                } else {
+                    token(value)
+                };
+                match after {
+                    Some(after) => after,
+                    None => return false,
+                }
+            }
+        };
+    }
+    true
+}
+
+/// Skips a quoted string at the start of `s` (which starts with `"`):
+/// what follows it, or `None` if it is not closed or holds a control byte.
+fn quoted_string(s: &[u8]) -> Option<&[u8]> {
+    let mut i = 1;
+    while let Some(&b) = s.get(i) {
+        match b {
+            b'"' => return Some(&s[i + 1..]),
+            b'\\' => {
+                let escaped = *s.get(i + 1)?;
+                if escaped < 0x20 && escaped != b'\t' || escaped == 0x7f {
+                    return None;
+                }
+                i += 2;
+            }
+            b'\t' | 0x20..=0x7e | 0x80..=0xff => i += 1,
+            _ => return None,
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -283,6 +336,39 @@ mod tests {
                 400,
                 "{size:?}"
             );
+        }
+    }
+
+    #[test]
+    fn chunk_extensions_follow_the_grammar() {
+        for good in [
+            "5;a",
+            "5;a=b",
+            "5 ; a = b",
+            "5;a;b=c",
+            "5;a=\"quoted; \\\" string\"",
+            "5;a=\"\"",
+            "5;!#$%&'*+-.^_`|~=x",
+        ] {
+            let raw = format!("{good}\r\nhello\r\n0\r\n\r\n");
+            assert_eq!(decode_all(raw.as_bytes()).unwrap().0, b"hello", "{good:?}");
+        }
+        for bad in [
+            "5;",
+            "5; ",
+            "5;bad[=x",
+            "5;a=",
+            "5;a=b c",
+            "5;=b",
+            "5;a=\"open",
+            "5;a;",
+            "5 a",
+            "5;a=\"x\"y",
+            "5;a\u{1}",
+        ] {
+            let raw = format!("{bad}\r\nhello\r\n0\r\n\r\n");
+            let error = decode_all(raw.as_bytes()).unwrap_err();
+            assert_eq!(error.status.code(), 400, "{bad:?}");
         }
     }
 

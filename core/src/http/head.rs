@@ -62,6 +62,12 @@ pub enum Parsed {
     },
 }
 
+/// The longest method accepted, in bytes. The longest method in IANA's
+/// registry (`UPDATEREDIRECTREF`) has 17 letters; a longer one is garbage,
+/// refused with `400` as soon as this many bytes arrive without a space,
+/// instead of being buffered up to the head limit and called a long URI.
+pub const MAX_METHOD: usize = 32;
+
 /// Room for header fields on the stack; more are only needed when a user
 /// raises [`Limits::max_headers`].
 const STACK_HEADERS: usize = 100;
@@ -80,7 +86,9 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
     let len = match req.parse(buf) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => {
-            return if buf.len() > limits.max_head {
+            return if method_too_long(buf) {
+                Err(HttpError::bad_request("method too long"))
+            } else if buf.len() > limits.max_head {
                 Err(too_large(buf, limits))
             } else {
                 Ok(Parsed::Partial)
@@ -104,6 +112,9 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
     let (Some(method), Some(minor)) = (req.method, req.version) else {
         return Err(HttpError::bad_request("malformed request line"));
     };
+    if method.len() > MAX_METHOD {
+        return Err(HttpError::bad_request("method too long"));
+    }
     let target = raw_target(buf)?;
     let method = Method::from_token(method)
         .ok_or(HttpError::new(Status::NOT_IMPLEMENTED, "unknown method"))?;
@@ -112,6 +123,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
     } else {
         Version::Http11
     };
+    let origin_form = target.starts_with('/');
     let (target, path_end, path) = check_target(method, target)?;
 
     let mut headers = Headers::with_capacity(req.headers.len());
@@ -121,7 +133,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
             .map_err(|_| HttpError::bad_request("header value is not UTF-8"))?;
         headers.append(field.name.to_string(), trim_ows(value).to_string());
     }
-    check_host(version, &headers)?;
+    check_host(version, origin_form, &headers)?;
     let framing = framing(version, &headers, limits)?;
     let keep_alive = match version {
         Version::Http11 => !headers.has_token("connection", "close"),
@@ -184,9 +196,11 @@ fn version_error(buf: &[u8]) -> HttpError {
     else {
         return HttpError::bad_request("malformed request line");
     };
-    let well_formed = version
-        .strip_prefix(b"HTTP/")
-        .is_some_and(|v| !v.is_empty() && v.iter().all(|b| b.is_ascii_digit() || *b == b'.'));
+    // `HTTP-version = "HTTP/" DIGIT "." DIGIT`, case-sensitive (RFC 9112 §2.3).
+    let well_formed = matches!(
+        version.strip_prefix(b"HTTP/"),
+        Some([major, b'.', minor]) if major.is_ascii_digit() && minor.is_ascii_digit()
+    );
     if well_formed {
         HttpError::new(
             Status::HTTP_VERSION_NOT_SUPPORTED,
@@ -195,6 +209,17 @@ fn version_error(buf: &[u8]) -> HttpError {
     } else {
         HttpError::bad_request("malformed HTTP version")
     }
+}
+
+/// Whether the first bytes of `buf` (after the empty lines a client may
+/// send before a request) are a method longer than [`MAX_METHOD`].
+fn method_too_long(buf: &[u8]) -> bool {
+    let start = buf
+        .iter()
+        .take_while(|&&b| matches!(b, b'\r' | b'\n'))
+        .count();
+    let line = &buf[start..];
+    line.len() > MAX_METHOD && !line[..=MAX_METHOD].contains(&b' ')
 }
 
 /// Every line of a head must end in CRLF. `httparse` also accepts a bare LF;
@@ -226,11 +251,21 @@ fn raw_target(buf: &[u8]) -> Result<&str, HttpError> {
     let line = &line[..line.iter().position(|&b| b == b'\r').unwrap_or(line.len())];
     let first = line.iter().position(|&b| b == b' ');
     let last = line.iter().rposition(|&b| b == b' ');
-    match (first, last) {
-        (Some(first), Some(last)) if first < last => std::str::from_utf8(&line[first + 1..last])
-            .map_err(|_| HttpError::bad_request("target is not UTF-8")),
-        _ => Err(HttpError::bad_request("malformed request line")),
+    let (Some(first), Some(last)) = (first, last) else {
+        return Err(HttpError::bad_request("malformed request line"));
+    };
+    if first >= last {
+        return Err(HttpError::bad_request("malformed request line"));
     }
+    let target = &line[first + 1..last];
+    // RFC 9112 §3.2: the target is visible ASCII; clients percent-encode
+    // the rest (`/caf%C3%A9`, not a raw `/café`).
+    if !target.iter().all(|b| b.is_ascii_graphic()) {
+        return Err(HttpError::bad_request(
+            "the target has a byte outside visible ASCII: percent-encode it",
+        ));
+    }
+    std::str::from_utf8(target).map_err(|_| HttpError::bad_request("target is not UTF-8"))
 }
 
 /// Checks the request target and splits it: `(target, path_end, decoded path)`.
@@ -294,8 +329,10 @@ fn absolute_form_path(raw: &str) -> Result<&str, HttpError> {
 }
 
 /// HTTP/1.1 needs exactly one `Host`; HTTP/1.0 may have none. Its value must
-/// be a host and an optional port: no userinfo, path or spaces.
-fn check_host(version: Version, headers: &Headers) -> Result<(), HttpError> {
+/// be a host and an optional port: no userinfo, path or spaces, and not
+/// empty when the target is a path (`origin_form`): the host then comes
+/// from nowhere else (RFC 9112 §3.2).
+fn check_host(version: Version, origin_form: bool, headers: &Headers) -> Result<(), HttpError> {
     let mut hosts = headers.get_all("host");
     let host = hosts.next();
     if hosts.next().is_some() {
@@ -306,6 +343,7 @@ fn check_host(version: Version, headers: &Headers) -> Result<(), HttpError> {
             "HTTP/1.1 request without a Host header",
         )),
         None => Ok(()),
+        Some("") if origin_form => Err(HttpError::bad_request("empty Host header")),
         Some(host) => {
             let valid = host
                 .bytes()
@@ -525,6 +563,57 @@ mod tests {
     }
 
     #[test]
+    fn the_target_is_visible_ascii() {
+        // Raw UTF-8 is valid UTF-8, but not a valid target: clients encode it.
+        assert_eq!(status_of("GET /caf\u{e9} HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+        assert_eq!(status_of("GET /a\x7f HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+        assert_eq!(status_of("GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+        assert_eq!(
+            parse_ok("GET /caf%C3%A9 HTTP/1.1\r\nHost: h\r\n\r\n").path,
+            "/caf\u{e9}"
+        );
+    }
+
+    #[test]
+    fn versions_are_strict() {
+        for bad in [
+            "HTTP/1",
+            "HTTP/01.1",
+            "HTTP/1.10",
+            "http/1.1",
+            "Http/1.1",
+            "HTTP/1.",
+            "HTTP/",
+        ] {
+            let raw = format!("GET / {bad}\r\nHost: h\r\n\r\n");
+            assert_eq!(status_of(&raw), 400, "{bad}");
+        }
+        for unsupported in ["HTTP/2.0", "HTTP/3.0", "HTTP/0.9", "HTTP/1.2"] {
+            let raw = format!("GET / {unsupported}\r\nHost: h\r\n\r\n");
+            assert_eq!(status_of(&raw), 505, "{unsupported}");
+        }
+    }
+
+    #[test]
+    fn an_absurdly_long_method_is_400_before_the_line_ends() {
+        // Only the first bytes of a 100 KB method: no need to wait for more.
+        let start = "X".repeat(MAX_METHOD + 1);
+        assert_eq!(status_of(&start), 400);
+        let whole = format!(
+            "{} / HTTP/1.1\r\nHost: h\r\n\r\n",
+            "X".repeat(MAX_METHOD + 1)
+        );
+        assert_eq!(status_of(&whole), 400);
+        // Up to the limit, an unknown method is still a 501.
+        let long_ok = format!("{} / HTTP/1.1\r\nHost: h\r\n\r\n", "X".repeat(MAX_METHOD));
+        assert_eq!(status_of(&long_ok), 501);
+        assert!(matches!(
+            parse("\r\nUPDATEREDIRECTREF".as_bytes(), &Limits::default()),
+            Ok(Parsed::Partial)
+        ));
+    }
+
+    #[test]
     fn host_rules() {
         assert_eq!(status_of("GET / HTTP/1.1\r\n\r\n"), 400);
         assert_eq!(
@@ -534,6 +623,10 @@ mod tests {
         assert_eq!(status_of("GET / HTTP/1.1\r\nHost: u@h\r\n\r\n"), 400);
         assert_eq!(status_of("GET / HTTP/1.1\r\nHost: h/p\r\n\r\n"), 400);
         parse_ok("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n");
+        // Empty: the path alone names no host (RFC 9112 §3.2).
+        assert_eq!(status_of("GET / HTTP/1.1\r\nHost:\r\n\r\n"), 400);
+        assert_eq!(status_of("GET / HTTP/1.1\r\nHost: \r\n\r\n"), 400);
+        parse_ok("GET http://h/ HTTP/1.1\r\nHost:\r\n\r\n");
     }
 
     #[test]

@@ -107,10 +107,13 @@ pub(crate) fn trim_ows(s: &str) -> &str {
 /// Whether `name` may be written as a header name: a non-empty RFC 9110
 /// token. Anything else (spaces, `:`, CR, LF, NUL) could split a response.
 pub fn is_valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty() && name.bytes().all(is_tchar)
+}
+
+/// Whether `b` may be part of an RFC 9110 token (`tchar`): the methods,
+/// header names, transfer codings and chunk extensions are tokens.
+pub(crate) fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// Whether `value` may be written as a header value: no CR, LF, NUL or other

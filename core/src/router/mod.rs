@@ -447,6 +447,44 @@ mod tests {
     }
 
     #[test]
+    fn static_segments_match_the_decoded_path() {
+        let r = router(&[
+            (&[Get], "/café/menu", "menu"),
+            (&[Get], "/files/{name}", "file"),
+        ]);
+        assert_eq!(found(&r, Get, "/caf%C3%A9/menu").0, "menu");
+        assert_eq!(found(&r, Get, "/caf%c3%a9/menu").0, "menu");
+        // A `%2F` is a character inside its segment, never a separator.
+        assert_eq!(
+            found(&r, Get, "/files/a%2Fb"),
+            ("file".into(), vec![("name".into(), "a/b".into())])
+        );
+        assert!(matches!(
+            r.route(Get, "/caf%C3%A9%2Fmenu"),
+            Routed::NotFound
+        ));
+        assert!(matches!(r.route(Get, "/caf%C3/menu"), Routed::NotFound));
+    }
+
+    /// The router refuses exactly the paths of the shared table that the
+    /// route attributes refuse (`macros/src/validate.rs` tests the same
+    /// table), so that a route added by hand follows the attributes' rules.
+    #[test]
+    fn the_shared_table_of_paths_is_checked_here_too() {
+        for path in rung_path::cases::GOOD {
+            assert!(
+                Router::new(vec![entry(&[Get], path, "good")]).is_ok(),
+                "{path}"
+            );
+        }
+        for (path, expected) in rung_path::cases::BAD {
+            let errors = Router::new(vec![entry(&[Get], path, "bad")]).unwrap_err();
+            let text = errors[0].to_string();
+            assert!(text.contains(expected), "{path}: {text}");
+        }
+    }
+
+    #[test]
     fn the_table_is_sorted_whatever_the_order_given() {
         let r = router(&[(&[Post], "/b", "b"), (&[Get], "/a", "a")]);
         let table = r.table();

@@ -61,7 +61,11 @@ impl Node {
             Some((first, after)) => (first, Some(after)),
             None => (rest, None),
         };
-        if let Some((_, child)) = self.statics.iter().find(|(t, _)| t == first) {
+        if let Some((_, child)) = self
+            .statics
+            .iter()
+            .find(|(text, _)| segment_is(first, text))
+        {
             if child.find(after, captured, visit) {
                 return true;
             }
@@ -84,5 +88,17 @@ impl Node {
             return stop;
         }
         false
+    }
+}
+
+/// Whether the raw (percent-encoded) segment of a request is `text` once
+/// decoded: `caf%C3%A9` is `café`, and `a%2Fb` is the one segment `a/b`
+/// (a `%2F` never separates segments). Segments without a `%` — nearly
+/// all — are compared as they are, with no decoding and no allocation.
+fn segment_is(raw: &str, text: &str) -> bool {
+    if raw.contains('%') {
+        crate::input::percent::decode(raw).is_ok_and(|decoded| decoded == text)
+    } else {
+        raw == text
     }
 }
