@@ -5,18 +5,19 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::ToSocketAddrs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::extract::{FromRequest, Rejection, Requirements};
-use crate::http::{HttpError, Method, Request, Response, StateMap, Status};
+use crate::extract::{FromRequest, Requirements, StateMap};
+use crate::http::{HttpError, Method, Request, Response, Status};
 use crate::input::signed::SessionKey;
 use crate::registry;
 use crate::respond::{Error, IntoResponse};
 use crate::router::{allow_header, Handler, RouteEntry, RouteError, Routed, Router};
 use crate::server::{panic_message, Server, Service};
+use crate::session::SessionSlot;
 use crate::template::escape_html;
 
 /// A site: every registered route plus what you add, ready to serve.
@@ -34,7 +35,7 @@ pub struct App {
     catchers: Vec<CatcherEntry>,
     /// What each route's extractors need: (route description, needs).
     requirements: Vec<(String, Requirements)>,
-    state: StateMap,
+    state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     config: Config,
     api_prefix: Option<String>,
 }
@@ -226,7 +227,7 @@ impl App {
             Some(router) if problems.is_empty() => Ok(AppService {
                 router,
                 catchers: self.catchers,
-                state: Arc::new(self.state),
+                state: StateMap(Arc::new(self.state)),
                 config: self.config,
                 api_prefix: self.api_prefix,
             }),
@@ -287,7 +288,7 @@ impl std::error::Error for StartError {}
 pub struct AppService {
     router: Router,
     catchers: Vec<CatcherEntry>,
-    state: Arc<StateMap>,
+    state: StateMap,
     config: Config,
     api_prefix: Option<String>,
 }
@@ -385,11 +386,15 @@ impl AppService {
     /// Replaces a bare error response by the error page for its status:
     /// a catcher's, or the default (HTML, or JSON under the API prefix).
     fn error_page(&self, req: &mut Request, mut response: Response) -> Response {
-        let Some(message) = response.error_message.take() else {
+        let Some(error) = response.extensions_mut().remove::<Error>() else {
             return response;
         };
         let status = response.status();
-        req.caught = Some((status, message.clone()));
+        let message = error.message().to_string();
+        req.extensions_mut().insert(Caught {
+            status,
+            message: message.clone(),
+        });
         let req = &*req;
         let catcher = self
             .catchers
@@ -404,7 +409,7 @@ impl AppService {
                         if !page.status().is_error() {
                             page.set_status(status);
                         }
-                        page.error_message = None;
+                        page.extensions_mut().remove::<Error>();
                         page
                     }
                     Err(panic) => {
@@ -454,7 +459,8 @@ impl AppService {
 
 impl Service for AppService {
     fn call(&self, req: &mut Request) -> Response {
-        req.state = Some(self.state.clone());
+        req.extensions_mut().insert(self.state.clone());
+        req.extensions_mut().insert(SessionSlot::default());
         let response = self.dispatch(req);
         let mut response = self.error_page(req, response);
         crate::session::finish(req, &mut response);
@@ -482,21 +488,13 @@ pub struct Caught {
 }
 
 impl<'a> FromRequest<'a> for Caught {
-    fn from_request(req: &'a Request) -> Result<Self, Rejection> {
-        match &req.caught {
-            Some((status, message)) => Ok(Caught {
-                status: *status,
-                message: message.clone(),
-            }),
-            None => Err(Rejection::new(
+    fn from_request(req: &'a Request) -> Result<Self, Error> {
+        match req.extensions().get::<Caught>() {
+            Some(caught) => Ok(caught.clone()),
+            None => Err(Error::new(
                 Status::INTERNAL_SERVER_ERROR,
                 "`Caught` is only available to error page handlers",
             )),
         }
     }
-}
-
-/// The address a server bound to, for printing.
-pub fn url_of(addr: SocketAddr) -> String {
-    format!("http://{addr}/")
 }

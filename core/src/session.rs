@@ -6,17 +6,18 @@
 //! changed, cut short or signed with another key fails the check and the
 //! visitor simply gets a fresh, empty session — never an error page.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::extract::{FromRequest, Rejection};
+use crate::extract::FromRequest;
 use crate::http::{Request, Response};
 use crate::input::cookies::{parse_cookie_header, SameSite, SetCookie};
 use crate::input::session_data::SessionData;
 use crate::input::signed::SessionKey;
+use crate::respond::Error;
 
 /// The name of the session cookie.
 pub const COOKIE_NAME: &str = "rung_session";
@@ -26,7 +27,12 @@ pub const MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The session of one request, shared by the extractor and the code that
 /// writes the cookie back after the handler.
-pub type SessionHandle = Arc<Mutex<SessionData>>;
+type SessionHandle = Arc<Mutex<SessionData>>;
+
+/// Where a request's session is kept once a handler asks for it, in the
+/// request's extensions (filled lazily: most requests never ask).
+#[derive(Default)]
+pub(crate) struct SessionSlot(OnceLock<SessionHandle>);
 
 /// The visitor's session, as a handler argument: `fn home(session: Session)`.
 ///
@@ -70,8 +76,8 @@ impl Session {
 }
 
 impl<'a> FromRequest<'a> for Session {
-    fn from_request(req: &'a Request) -> Result<Self, Rejection> {
-        let data = req.session.get_or_init(|| {
+    fn from_request(req: &'a Request) -> Result<Self, Error> {
+        let load = || {
             let key = session_key(req);
             let from_cookie = req
                 .headers()
@@ -80,8 +86,16 @@ impl<'a> FromRequest<'a> for Session {
                 .filter(|(name, _)| name == COOKIE_NAME)
                 .find_map(|(_, value)| SessionData::decode(&key, &value));
             Arc::new(Mutex::new(from_cookie.unwrap_or_default()))
-        });
-        Ok(Session { data: data.clone() })
+        };
+        // The app puts an empty slot on every request it answers; the first
+        // extractor that asks fills it, and `finish` writes the cookie. A
+        // request built by hand has no slot: its session is a fresh one
+        // that no response will carry.
+        let data = match req.extensions().get::<SessionSlot>() {
+            Some(slot) => slot.0.get_or_init(load).clone(),
+            None => load(),
+        };
+        Ok(Session { data })
     }
 }
 
@@ -98,7 +112,11 @@ fn session_key(req: &Request) -> Arc<SessionKey> {
 
 /// After the handler: if it changed the session, send the new cookie.
 pub(crate) fn finish(req: &Request, response: &mut Response) {
-    let Some(handle) = req.session.get() else {
+    let Some(handle) = req
+        .extensions()
+        .get::<SessionSlot>()
+        .and_then(|s| s.0.get())
+    else {
         return;
     };
     let data = handle.lock().unwrap_or_else(|p| p.into_inner());

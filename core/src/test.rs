@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use crate::app::{App, AppService};
 use crate::http::{Body, Headers, Method, Request, RequestBuilder, Status};
+use crate::input::percent;
 use crate::server::Service;
 
 /// Sends requests to an app in-process.
@@ -142,7 +143,14 @@ impl TestRequest<'_> {
 
     /// Sends `pairs` as an urlencoded form.
     pub fn form(self, pairs: &[(&str, &str)]) -> Self {
-        let body = serde_urlencoded::to_string(pairs).unwrap_or_default();
+        let body = pairs
+            .iter()
+            .map(|(name, value)| {
+                let name = percent::encode_component(name);
+                format!("{name}={}", percent::encode_component(value))
+            })
+            .collect::<Vec<_>>()
+            .join("&");
         self.header("Content-Type", "application/x-www-form-urlencoded")
             .body(body)
     }

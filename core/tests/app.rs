@@ -9,7 +9,7 @@ use rung::{
 };
 use serde::Deserialize;
 
-fn extract<'a, T: FromRequest<'a>>(req: &'a Request) -> Result<T, rung::Rejection> {
+fn extract<'a, T: FromRequest<'a>>(req: &'a Request) -> Result<T, rung::Error> {
     T::from_request(req)
 }
 

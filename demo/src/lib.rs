@@ -22,6 +22,9 @@
 //! binaries (`src/bin/level1.rs` …) do not use this library, so none of
 //! these routes shows up in theirs.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod contact;
 pub mod errors;

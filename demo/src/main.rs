@@ -20,6 +20,9 @@
 //! `RUST_LOG` changes what is shown, e.g. `RUST_LOG=warn` hides the access
 //! log.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -95,7 +98,7 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     let workers = service.config().workers;
     let server = service.bind(&options.addr)?;
     server.handle_signals()?;
-    println!("rung demo site: {}", rung::app::url_of(server.local_addr()));
+    println!("rung demo site: {}", server.url());
     println!("{}", routes.trim_end());
     println!(
         "messages in {}, {workers} worker threads; Ctrl-C to stop",

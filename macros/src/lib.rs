@@ -15,6 +15,9 @@
 //! 3. `expand`: write the generated code; or, if step 2 found mistakes,
 //!    `fallback`: the item unchanged plus the errors.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod expand;
 mod fallback;
 mod parse;

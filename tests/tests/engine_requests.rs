@@ -295,7 +295,7 @@ fn no_garbage_takes_a_worker_or_the_server_down() {
     for _ in 0..300 {
         let mut raw = Vec::new();
         for _ in 0..(rng.next() % 8 + 1) {
-            if rng.next().is_multiple_of(3) {
+            if rng.next() % 3 == 0 {
                 let n = (rng.next() % 40) as usize;
                 raw.extend((0..n).map(|_| rng.next() as u8));
             } else {

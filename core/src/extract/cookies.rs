@@ -1,8 +1,9 @@
 //! Request cookies: `Cookies`.
 
-use super::{FromRequest, Rejection};
+use super::FromRequest;
 use crate::http::Request;
 use crate::input::cookies::parse_cookie_header;
+use crate::respond::Error;
 
 /// The cookies the client sent, by name. Malformed pieces of the `Cookie`
 /// header are skipped, never an error. To set a cookie, add a `Set-Cookie`
@@ -29,7 +30,7 @@ impl Cookies {
 }
 
 impl<'a> FromRequest<'a> for Cookies {
-    fn from_request(req: &'a Request) -> Result<Self, Rejection> {
+    fn from_request(req: &'a Request) -> Result<Self, Error> {
         let pairs = req
             .headers()
             .get_all("cookie")

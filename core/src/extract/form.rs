@@ -2,10 +2,11 @@
 
 use serde::de::DeserializeOwned;
 
-use super::{FromRequest, Rejection};
+use super::FromRequest;
 use crate::http::{Request, Status};
-use crate::input::multipart::{self, MultipartLimits, Part};
-use crate::input::urlencoded;
+use crate::input::multipart::{self, MultipartError, MultipartLimits, Part};
+use crate::input::urlencoded::{self, FormError};
+use crate::respond::Error;
 
 /// A submitted HTML form, deserialized into `T`.
 ///
@@ -20,30 +21,28 @@ use crate::input::urlencoded;
 pub struct Form<T>(pub T);
 
 impl<'a, T: DeserializeOwned> FromRequest<'a> for Form<T> {
-    fn from_request(req: &'a Request) -> Result<Self, Rejection> {
+    fn from_request(req: &'a Request) -> Result<Self, Error> {
         let pairs = match req.content_type().as_deref() {
             Some("application/x-www-form-urlencoded") => {
                 let body = std::str::from_utf8(req.body())
-                    .map_err(|_| Rejection::new(Status::BAD_REQUEST, "form body is not UTF-8"))?;
-                urlencoded::parse_pairs(body).map_err(|e| {
-                    Rejection::new(Status::BAD_REQUEST, format!("malformed form: {e}"))
-                })?
+                    .map_err(|_| Error::new(Status::BAD_REQUEST, "form body is not UTF-8"))?;
+                urlencoded::parse_pairs(body)
+                    .map_err(|e| Error::new(Status::BAD_REQUEST, format!("malformed form: {e}")))?
             }
             Some("multipart/form-data") => {
                 let parts = multipart_parts(req)?;
                 multipart::text_fields(&parts).map_err(multipart_rejection)?
             }
             _ => {
-                return Err(Rejection::new(
+                return Err(Error::new(
                     Status::UNSUPPORTED_MEDIA_TYPE,
                     "expected a form (application/x-www-form-urlencoded or multipart/form-data)",
                 ))
             }
         };
-        urlencoded::from_pairs(&pairs).map(Form).map_err(|e| {
-            let status = Status::from_code(e.status()).unwrap_or(Status::BAD_REQUEST);
-            Rejection::new(status, format!("invalid form: {e}"))
-        })
+        urlencoded::from_pairs(&pairs)
+            .map(Form)
+            .map_err(|e| Error::new(form_status(&e), format!("invalid form: {e}")))
     }
 }
 
@@ -59,9 +58,9 @@ impl Multipart {
 }
 
 impl<'a> FromRequest<'a> for Multipart {
-    fn from_request(req: &'a Request) -> Result<Self, Rejection> {
+    fn from_request(req: &'a Request) -> Result<Self, Error> {
         if req.content_type().as_deref() != Some("multipart/form-data") {
-            return Err(Rejection::new(
+            return Err(Error::new(
                 Status::UNSUPPORTED_MEDIA_TYPE,
                 "expected multipart/form-data",
             ));
@@ -70,10 +69,10 @@ impl<'a> FromRequest<'a> for Multipart {
     }
 }
 
-fn multipart_parts(req: &Request) -> Result<Vec<Part>, Rejection> {
+fn multipart_parts(req: &Request) -> Result<Vec<Part>, Error> {
     let content_type = req.header("content-type").unwrap_or("");
     let boundary = multipart::boundary_from_content_type(content_type).ok_or_else(|| {
-        Rejection::new(
+        Error::new(
             Status::BAD_REQUEST,
             "multipart/form-data without a valid boundary",
         )
@@ -82,7 +81,23 @@ fn multipart_parts(req: &Request) -> Result<Vec<Part>, Rejection> {
         .map_err(multipart_rejection)
 }
 
-fn multipart_rejection(e: multipart::MultipartError) -> Rejection {
-    let status = Status::from_code(e.status()).unwrap_or(Status::BAD_REQUEST);
-    Rejection::new(status, format!("malformed multipart form: {e}"))
+/// Broken form text is a `400`; well-formed text that does not fit the
+/// type (a field missing, or of the wrong kind) is a `422`.
+fn form_status(e: &FormError) -> Status {
+    match e {
+        FormError::Malformed(_) => Status::BAD_REQUEST,
+        FormError::Invalid { .. } => Status::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// Too much is a `413` (too many parts, a part too large); the rest of what
+/// can go wrong in a multipart body is a `400`.
+fn multipart_rejection(e: MultipartError) -> Error {
+    let status = match e {
+        MultipartError::PartTooLarge { .. } | MultipartError::TooManyParts { .. } => {
+            Status::PAYLOAD_TOO_LARGE
+        }
+        _ => Status::BAD_REQUEST,
+    };
+    Error::new(status, format!("malformed multipart form: {e}"))
 }

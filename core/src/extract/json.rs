@@ -3,8 +3,9 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::{FromRequest, Rejection};
+use super::FromRequest;
 use crate::http::{Request, Response, Status};
+use crate::respond::Error;
 use crate::respond::IntoResponse;
 
 /// JSON, both ways: as an argument, the request body deserialized into `T`;
@@ -17,12 +18,12 @@ use crate::respond::IntoResponse;
 pub struct Json<T>(pub T);
 
 impl<'a, T: DeserializeOwned> FromRequest<'a> for Json<T> {
-    fn from_request(req: &'a Request) -> Result<Self, Rejection> {
+    fn from_request(req: &'a Request) -> Result<Self, Error> {
         let is_json = req
             .content_type()
             .is_some_and(|ct| ct == "application/json" || ct.ends_with("+json"));
         if !is_json {
-            return Err(Rejection::new(
+            return Err(Error::new(
                 Status::UNSUPPORTED_MEDIA_TYPE,
                 "expected Content-Type: application/json",
             ));
@@ -32,7 +33,7 @@ impl<'a, T: DeserializeOwned> FromRequest<'a> for Json<T> {
                 serde_json::error::Category::Data => Status::UNPROCESSABLE_ENTITY,
                 _ => Status::BAD_REQUEST,
             };
-            Rejection::new(status, format!("invalid JSON: {e}"))
+            Error::new(status, format!("invalid JSON: {e}"))
         })
     }
 }

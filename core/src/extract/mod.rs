@@ -3,43 +3,44 @@
 //! A handler argument is either a path parameter (named like a `{param}`
 //! of the route, parsed with `FromStr`) or a type implementing
 //! [`FromRequest`]. The route attribute generates one call per argument;
-//! the first that fails answers the request with its [`Rejection`].
+//! the first that fails answers the request with its [`Error`]: one
+//! error type for extractors and handlers alike.
 
 mod cookies;
 mod form;
 mod json;
 mod path;
 mod query;
-mod rejection;
 mod state;
 
 use std::any::TypeId;
 
 use crate::http::Request;
+use crate::respond::Error;
 
 pub use cookies::Cookies;
 pub use form::{Form, Multipart};
 pub use json::Json;
 pub use path::path_param;
 pub use query::Query;
-pub use rejection::Rejection;
 pub use state::State;
+pub(crate) use state::StateMap;
 
 /// A type that can be made from a request, to be a handler argument.
 ///
 /// Implement it for your own types to make them extractors:
 ///
 /// ```
-/// use rung::{FromRequest, Rejection, Request, Status};
+/// use rung::{Error, FromRequest, Request, Status};
 ///
 /// /// The value of the `X-Api-Key` header, required.
 /// struct ApiKey(String);
 ///
 /// impl<'a> FromRequest<'a> for ApiKey {
-///     fn from_request(req: &'a Request) -> Result<Self, Rejection> {
+///     fn from_request(req: &'a Request) -> Result<Self, Error> {
 ///         req.header("x-api-key")
 ///             .map(|k| ApiKey(k.to_string()))
-///             .ok_or_else(|| Rejection::new(Status::UNAUTHORIZED, "missing X-Api-Key"))
+///             .ok_or_else(|| Error::new(Status::UNAUTHORIZED, "missing X-Api-Key"))
 ///     }
 /// }
 /// ```
@@ -50,7 +51,7 @@ pub use state::State;
 )]
 pub trait FromRequest<'a>: Sized {
     /// Makes the value, or says why the request cannot be answered.
-    fn from_request(req: &'a Request) -> Result<Self, Rejection>;
+    fn from_request(req: &'a Request) -> Result<Self, Error>;
 
     /// Declares what this extractor needs from the app, so that a missing
     /// piece stops the server at start-up instead of failing each request.
@@ -60,14 +61,14 @@ pub trait FromRequest<'a>: Sized {
 
 /// The request itself: `fn handler(req: &Request)`.
 impl<'a> FromRequest<'a> for &'a Request {
-    fn from_request(req: &'a Request) -> Result<Self, Rejection> {
+    fn from_request(req: &'a Request) -> Result<Self, Error> {
         Ok(req)
     }
 }
 
 /// Optional extractors: `None` instead of a rejection.
 impl<'a, T: FromRequest<'a>> FromRequest<'a> for Option<T> {
-    fn from_request(req: &'a Request) -> Result<Self, Rejection> {
+    fn from_request(req: &'a Request) -> Result<Self, Error> {
         Ok(T::from_request(req).ok())
     }
 

@@ -2,23 +2,23 @@
 
 use std::str::FromStr;
 
-use super::Rejection;
 use crate::http::{Request, Status};
+use crate::respond::Error;
 
 /// The path parameter `name`, parsed as `T`. The route attribute calls this
 /// for every argument named like a `{param}` of the path.
 ///
 /// A value that does not parse (`/api/messages/abc` for a `u64`) answers
 /// `404 Not Found`: no resource has that name, and the handler never runs.
-pub fn path_param<T: FromStr>(req: &Request, name: &str) -> Result<T, Rejection> {
+pub fn path_param<T: FromStr>(req: &Request, name: &str) -> Result<T, Error> {
     let raw = req.param(name).ok_or_else(|| {
-        Rejection::new(
+        Error::new(
             Status::INTERNAL_SERVER_ERROR,
             format!("route has no parameter `{name}`"),
         )
     })?;
     raw.parse().map_err(|_| {
-        Rejection::new(
+        Error::new(
             Status::NOT_FOUND,
             format!(
                 "not found: `{raw}` is not a valid {name} (expected {})",

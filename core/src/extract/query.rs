@@ -2,9 +2,10 @@
 
 use serde::de::DeserializeOwned;
 
-use super::{FromRequest, Rejection};
+use super::FromRequest;
 use crate::http::{Request, Status};
 use crate::input::urlencoded;
+use crate::respond::Error;
 
 /// The query string, deserialized: `/search?q=rust&page=2` into
 /// `struct Search { q: String, page: u32 }`. A missing or malformed field
@@ -13,9 +14,9 @@ use crate::input::urlencoded;
 pub struct Query<T>(pub T);
 
 impl<'a, T: DeserializeOwned> FromRequest<'a> for Query<T> {
-    fn from_request(req: &'a Request) -> Result<Self, Rejection> {
+    fn from_request(req: &'a Request) -> Result<Self, Error> {
         urlencoded::parse(req.query().unwrap_or(""))
             .map(Query)
-            .map_err(|e| Rejection::new(Status::BAD_REQUEST, format!("bad query string: {e}")))
+            .map_err(|e| Error::new(Status::BAD_REQUEST, format!("bad query string: {e}")))
     }
 }

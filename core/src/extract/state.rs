@@ -1,10 +1,33 @@
 //! Shared app state: `State<T>`.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use super::{FromRequest, Rejection, Requirements};
+use super::{FromRequest, Requirements};
 use crate::http::{Request, Status};
+use crate::respond::Error;
+
+/// Every value the app shares with its requests, found by type. The app
+/// attaches it to each request's extensions before routing (one `Arc`
+/// clone, no copy of the values).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StateMap(pub Arc<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>);
+
+/// The app's state, on the request (defined here, with `State<T>`, and not
+/// in `http/`, which knows nothing of apps).
+impl Request {
+    /// Shared app state of type `T`, if the app was given one.
+    pub fn state<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let value = self
+            .extensions()
+            .get::<StateMap>()?
+            .0
+            .get(&TypeId::of::<T>())?;
+        value.clone().downcast::<T>().ok()
+    }
+}
 
 /// A value shared by every request, given to the app with
 /// [`App::state`](crate::App::state): a database handle, a store, settings.
@@ -28,9 +51,9 @@ impl<T> Clone for State<T> {
 }
 
 impl<'a, T: Send + Sync + 'static> FromRequest<'a> for State<T> {
-    fn from_request(req: &'a Request) -> Result<Self, Rejection> {
+    fn from_request(req: &'a Request) -> Result<Self, Error> {
         req.state::<T>().map(State).ok_or_else(|| {
-            Rejection::new(
+            Error::new(
                 Status::INTERNAL_SERVER_ERROR,
                 format!("no app state of type {}", std::any::type_name::<T>()),
             )

@@ -9,8 +9,8 @@
 //! inside the first. So every ambiguous case here is an error that closes
 //! the connection.
 
+use super::Limits;
 use super::{trim_ows, Headers, HttpError, Method, Status, Version};
-use crate::config::Limits;
 use crate::input::percent;
 
 /// How the body of a request is delimited.

@@ -1,18 +1,18 @@
 //! The request a handler sees.
 
-use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
 
-use super::{Headers, Method, Version};
-
-/// Values shared by every request of an app, found by their type
-/// (see [`crate::State`]).
-pub type StateMap = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
+use super::{Extensions, Headers, Method, Version};
 
 /// One HTTP request, with its body already read (bodies are capped by
-/// [`crate::Limits::max_body`], so holding them in memory is safe).
+/// [`Limits::max_body`](super::Limits::max_body), so holding them in memory
+/// is safe).
+///
+/// What the framework attaches to a request (the app's state, the session,
+/// the error an error page renders, the request id) lives in its
+/// [`extensions`](Request::extensions), not in fields of this wire type;
+/// the modules that own those things add the methods that read them
+/// (`Request::state` is in `extract/state.rs`).
 #[derive(Debug)]
 pub struct Request {
     pub(crate) method: Method,
@@ -28,13 +28,8 @@ pub struct Request {
     pub(crate) peer: Option<SocketAddr>,
     /// Path parameters filled in by the router: `("id", "42")`.
     pub(crate) params: Vec<(String, String)>,
-    /// The app's shared state, set by the app before routing (`None` until
-    /// then: no allocation per request for a map that is never used).
-    pub(crate) state: Option<Arc<StateMap>>,
-    /// The session of this request, created when a handler first asks for it.
-    pub(crate) session: OnceLock<crate::session::SessionHandle>,
-    /// While an error page is rendered: the error's status and message.
-    pub(crate) caught: Option<(super::Status, String)>,
+    /// What the layers above attach to the request, found by type.
+    pub(crate) extensions: Extensions,
 }
 
 impl Request {
@@ -70,9 +65,7 @@ impl Request {
             body,
             peer: Some(peer),
             params: Vec::new(),
-            state: None,
-            session: OnceLock::new(),
-            caught: None,
+            extensions: Extensions::new(),
         }
     }
 
@@ -143,10 +136,14 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Shared app state of type `T`, if the app was given one.
-    pub fn state<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
-        let value = self.state.as_ref()?.get(&TypeId::of::<T>())?.clone();
-        value.downcast::<T>().ok()
+    /// What the layers above attached to the request, found by type.
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// The extensions, to attach something to the request.
+    pub fn extensions_mut(&mut self) -> &mut Extensions {
+        &mut self.extensions
     }
 }
 
@@ -216,9 +213,7 @@ impl RequestBuilder {
             body: self.body,
             peer: self.peer,
             params: self.params,
-            state: None,
-            session: OnceLock::new(),
-            caught: None,
+            extensions: Extensions::new(),
         }
     }
 }

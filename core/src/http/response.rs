@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io::Read;
 
-use super::{Headers, Status};
+use super::{Extensions, Headers, Status};
 
 /// What follows the head of a response.
 pub enum Body {
@@ -62,9 +62,9 @@ pub struct Response {
     status: Status,
     headers: Headers,
     body: Body,
-    /// Set when the response is an error made by rung or [`crate::Error`]:
-    /// the app may then replace it with its error page for the status.
-    pub(crate) error_message: Option<String>,
+    /// What the layers above attach to the response, found by type (the
+    /// app marks an error it may render as an error page here).
+    extensions: Extensions,
 }
 
 impl Response {
@@ -74,7 +74,7 @@ impl Response {
             status,
             headers: Headers::new(),
             body: Body::Empty,
-            error_message: None,
+            extensions: Extensions::new(),
         }
     }
 
@@ -135,12 +135,6 @@ impl Response {
         self
     }
 
-    /// The same response with a `Set-Cookie` header added (others kept).
-    pub fn with_cookie(mut self, cookie: &crate::input::cookies::SetCookie) -> Response {
-        self.headers.append("Set-Cookie", cookie.to_header_value());
-        self
-    }
-
     /// The same response with another body.
     pub fn with_body(mut self, body: impl Into<Cow<'static, [u8]>>) -> Response {
         self.body = Body::Bytes(body.into());
@@ -174,6 +168,16 @@ impl Response {
             Body::Bytes(b) => Some(b),
             Body::Stream { .. } => None,
         }
+    }
+
+    /// What the layers above attached to the response, found by type.
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// The extensions, to attach something to the response.
+    pub fn extensions_mut(&mut self) -> &mut Extensions {
+        &mut self.extensions
     }
 
     /// Splits the response into its parts, for the writer.

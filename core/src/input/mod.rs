@@ -4,8 +4,10 @@
 //! Each file handles one kind of input and works on plain `&str` / `&[u8]`,
 //! returning plain types, so each can be read (and tested) on its own. The
 //! extractors (`Query<T>`, `Form<T>`, `Cookies`, `Session`) are thin layers
-//! over these functions. Every error type here has a readable `Display` and,
-//! where it comes from client input, a `status()` saying how to answer.
+//! over these functions. Every error type here has a readable `Display` and
+//! variants that say what went wrong; which HTTP status that deserves is the
+//! extractors' decision (`extract/`), not the parsers'. Nothing here knows
+//! HTTP: this is the bottom layer, which every other module may use.
 //!
 //! | file | holds |
 //! | --- | --- |
@@ -19,7 +21,7 @@
 pub mod cookies;
 pub mod multipart;
 pub mod percent;
-pub mod session_data;
+pub(crate) mod session_data;
 pub mod signed;
 pub mod urlencoded;
 

@@ -129,17 +129,6 @@ pub enum MultipartError {
 }
 
 impl MultipartError {
-    /// The HTTP status code to answer with: `413 Content Too Large` for
-    /// [`PartTooLarge`](MultipartError::PartTooLarge) and
-    /// [`TooManyParts`](MultipartError::TooManyParts), `400 Bad Request`
-    /// for everything else.
-    pub fn status(&self) -> u16 {
-        match self {
-            MultipartError::PartTooLarge { .. } | MultipartError::TooManyParts { .. } => 413,
-            _ => 400,
-        }
-    }
-
     /// Shorthand for a [`MultipartError::BadHeader`].
     fn bad_header(message: &str) -> MultipartError {
         MultipartError::BadHeader(message.to_string())
@@ -725,7 +714,6 @@ mod tests {
         );
         let error = parse(&body_with_parts(101), "b", &limits).unwrap_err();
         assert_eq!(error, MultipartError::TooManyParts { limit: 100 });
-        assert_eq!(error.status(), 413);
     }
 
     #[test]
@@ -745,7 +733,6 @@ mod tests {
                 limit: 10
             }
         );
-        assert_eq!(error.status(), 413);
         assert_eq!(
             error.to_string(),
             "the multipart part \"x\" exceeds 10 bytes"
@@ -764,7 +751,6 @@ mod tests {
         );
         let error = parse(body.as_bytes(), "b", &limits).unwrap_err();
         assert_eq!(error, MultipartError::HeadersTooLarge { limit: 64 });
-        assert_eq!(error.status(), 400);
 
         // A header block of exactly the limit is fine.
         let header = "Content-Disposition: form-data; name=\"x\"";
@@ -813,7 +799,6 @@ mod tests {
                 matches!(error, MultipartError::BadHeader(_)),
                 "{bad}: {error:?}"
             );
-            assert_eq!(error.status(), 400);
         }
     }
 

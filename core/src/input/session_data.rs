@@ -35,17 +35,11 @@ pub struct SessionData {
 }
 
 impl SessionData {
-    /// An empty session, as for a first visit.
-    pub fn new() -> SessionData {
-        SessionData::default()
-    }
-
     /// The value stored under `key`, converted to `T`; `None` if there is
     /// no such key or the stored value does not fit `T`.
     ///
-    /// ```
-    /// use rung::input::session_data::SessionData;
-    /// let mut session = SessionData::new();
+    /// ```text
+    /// let mut session = SessionData::default();
     /// session.insert("visits", 3u32).unwrap();
     /// assert_eq!(session.get::<u32>("visits"), Some(3));
     /// assert_eq!(session.get::<String>("visits"), None);
@@ -88,11 +82,6 @@ impl SessionData {
         }
     }
 
-    /// Whether `key` holds a value.
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.values.contains_key(key)
-    }
-
     /// Whether the session holds no values.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
@@ -124,12 +113,11 @@ impl SessionData {
     /// same key. `None` if it does not verify or does not hold a JSON
     /// object: the caller should then start a fresh session.
     ///
-    /// ```
-    /// use rung::input::session_data::SessionData;
+    /// ```text
     /// use rung::input::signed::SessionKey;
     ///
     /// let key = SessionKey::random();
-    /// let mut session = SessionData::new();
+    /// let mut session = SessionData::default();
     /// session.insert("name", "Ada").unwrap();
     /// let cookie = session.encode(&key).unwrap();
     ///
@@ -186,7 +174,7 @@ mod tests {
 
     #[test]
     fn values_of_any_serde_type() {
-        let mut session = SessionData::new();
+        let mut session = SessionData::default();
         session.insert("visits", 1u32).unwrap();
         session.insert("name", "Ada").unwrap();
         session
@@ -215,12 +203,12 @@ mod tests {
         );
         assert_eq!(session.get::<u32>("missing"), None);
         assert_eq!(session.get::<u32>("name"), None); // wrong type
-        assert!(session.contains_key("visits"));
+        assert!(session.get::<serde_json::Value>("visits").is_some());
     }
 
     #[test]
     fn insert_reports_values_that_are_not_json() {
-        let mut session = SessionData::new();
+        let mut session = SessionData::default();
         let mut map = std::collections::HashMap::new();
         map.insert((1, 2), "tuple keys cannot be JSON object keys");
         assert!(session.insert("bad", map).is_err());
@@ -230,7 +218,7 @@ mod tests {
 
     #[test]
     fn changes_are_tracked() {
-        let mut session = SessionData::new();
+        let mut session = SessionData::default();
         assert!(!session.is_changed());
         session.insert("a", 1).unwrap();
         assert!(session.is_changed());
@@ -249,10 +237,10 @@ mod tests {
         assert!(session.is_changed());
         assert!(session.is_empty());
 
-        let mut empty = SessionData::new();
+        let mut empty = SessionData::default();
         empty.clear();
         assert!(!empty.is_changed());
-        let mut full = SessionData::new();
+        let mut full = SessionData::default();
         full.insert("x", true).unwrap();
         let mut full = SessionData::decode(&key(), &full.encode(&key()).unwrap()).unwrap();
         full.clear();
@@ -262,7 +250,7 @@ mod tests {
 
     #[test]
     fn encode_then_decode_round_trips() {
-        let mut session = SessionData::new();
+        let mut session = SessionData::default();
         session.insert("visits", 41u64).unwrap();
         session.insert("name", "<b>Ä</b> \"quoted\"; x=1").unwrap();
         let cookie = session.encode(&key()).unwrap();
@@ -278,7 +266,7 @@ mod tests {
 
     #[test]
     fn tampered_foreign_or_garbage_cookies_decode_to_none() {
-        let mut session = SessionData::new();
+        let mut session = SessionData::default();
         session.insert("admin", false).unwrap();
         let cookie = session.encode(&key()).unwrap();
 
@@ -308,7 +296,7 @@ mod tests {
 
     #[test]
     fn a_session_too_large_for_a_cookie_is_an_error() {
-        let mut session = SessionData::new();
+        let mut session = SessionData::default();
         session.insert("big", "x".repeat(2900)).unwrap();
         assert!(session.encode(&key()).unwrap().len() <= MAX_ENCODED_LEN);
 

@@ -1,12 +1,14 @@
-//! `Error`: a failure a handler returns, rendered as an error page.
+//! `Error`: why a request gets an error answer — a handler's failure or an
+//! extractor's refusal, one type for both — rendered as an error page.
 
 use std::fmt;
 
 use super::IntoResponse;
-use crate::extract::Rejection;
 use crate::http::{Response, Status};
 
-/// A handler's error: a status and a message for the client.
+/// A status and a message for the client: what a handler returns when it
+/// fails, and what an extractor returns when it refuses a request
+/// (`400`, `404`, `415`, `422`, ...).
 ///
 /// `?` converts I/O, JSON and template errors into a `500` (the details go
 /// to the log, not to the client). The app renders it with its error page
@@ -62,15 +64,12 @@ impl std::error::Error for Error {}
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
+        // The plain text is what a client gets when no error page renders
+        // the error; the app finds the error itself in the extensions and
+        // renders its page for the status (see `App::catch`).
         let mut response = Response::text(format!("{}\n", self.message)).with_status(self.status);
-        response.error_message = Some(self.message);
+        response.extensions_mut().insert(self);
         response
-    }
-}
-
-impl From<Rejection> for Error {
-    fn from(r: Rejection) -> Error {
-        Error::new(r.status, r.message)
     }
 }
 

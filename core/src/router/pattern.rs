@@ -4,4 +4,4 @@
 //! use too: a path that compiles in `#[get("...")]` is a path the router
 //! accepts, and the other way round.
 
-pub use rung_path::{split_path, Pattern, PatternError, Segment};
+pub use rung_path::{Pattern, PatternError, Segment};

@@ -4,7 +4,7 @@
 //! # The connection model
 //!
 //! Every worker thread runs the same loop: take the next report — from the
-//! shared queue, or else a batch straight from the kernel (`dispatch`) —
+//! shared queue, or else a batch straight from the kernel (`reports`) —
 //! and handle it completely: accept new connections, or read a request,
 //! run its handler and write the response. A connection is held by one
 //! worker at a time (`table`), and no thread hands a request to another:
@@ -15,11 +15,20 @@
 //! The thread that calls [`Server::run`] becomes the supervisor: every
 //! [`TICK`] it closes connections that outstayed a timeout, and it carries
 //! out a graceful shutdown on SIGINT/SIGTERM or [`ShutdownHandle::shutdown`].
+//!
+//! | file | holds |
+//! | --- | --- |
+//! | `mod.rs` | the server, the worker loop, accepting, the supervisor |
+//! | `poller.rs` | epoll, through rustix |
+//! | `reports.rs` | the kernel's reports shared out among the workers |
+//! | `table.rs` | the open connections, each held by one worker at a time |
+//! | `dispatcher.rs` | calls the service, catches panics, the access log |
+//!
+//! The connection itself — the HTTP/1.1 state machine — is `http/conn.rs`.
 
-mod buffer;
-mod conn;
-mod dispatch;
+mod dispatcher;
 mod poller;
+mod reports;
 mod table;
 
 use std::io;
@@ -30,17 +39,19 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::http::conn::{Dispatch, Next, Settings};
+use crate::http::io::Scratch;
 use crate::http::{HttpError, Request, Response};
-use conn::{Connection, Scratch};
-use dispatch::{Dispatch, WAKER};
+use dispatcher::Dispatcher;
 use poller::{Poller, Report};
-use table::{Table, LISTENER};
+use reports::{Reports, WAKER};
+use table::{Connection, Table, LISTENER};
 
-pub use conn::panic_message;
+pub(crate) use dispatcher::panic_message;
 
 /// How often the supervisor checks timeouts and the shutdown flag, and the
 /// longest a worker sleeps before it notices a shutdown.
-pub const TICK: Duration = Duration::from_millis(100);
+pub(crate) const TICK: Duration = Duration::from_millis(100);
 
 /// Most connections one worker accepts before re-arming the listener, so
 /// that a burst of clients is spread over the workers.
@@ -70,9 +81,9 @@ where
 /// What every worker shares.
 pub(crate) struct Shared {
     config: Config,
-    service: Arc<dyn Service>,
+    dispatcher: Dispatcher,
     poller: Poller,
-    dispatch: Dispatch,
+    reports: Reports,
     table: Table,
     listener: Mutex<Option<TcpListener>>,
     shutting_down: Arc<AtomicBool>,
@@ -127,15 +138,22 @@ impl Server {
         let addr = listener.local_addr()?;
         let poller = Poller::new()?;
         poller.add_listener(&listener, LISTENER)?;
-        let dispatch = Dispatch::new(config.workers.max(1), &poller)?;
+        let reports = Reports::new(config.workers.max(1), &poller)?;
+        let shutting_down = Arc::new(AtomicBool::new(false));
+        let settings = Settings {
+            limits: config.limits.clone(),
+            timeouts: config.timeouts.clone(),
+            trace: config.trace,
+        };
+        let dispatcher = Dispatcher::new(service, settings, shutting_down.clone());
         let shared = Arc::new(Shared {
             config,
-            service,
+            dispatcher,
             poller,
-            dispatch,
+            reports,
             table: Table::default(),
             listener: Mutex::new(Some(listener)),
-            shutting_down: Arc::new(AtomicBool::new(false)),
+            shutting_down,
             stopped: AtomicBool::new(false),
             workers_alive: AtomicUsize::new(0),
         });
@@ -145,6 +163,12 @@ impl Server {
     /// The address the server listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The URL the server answers at, for printing: `http://127.0.0.1:9000/`
+    /// (`http://[::1]:9000/` for an IPv6 address).
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
     }
 
     /// A handle that shuts the server down gracefully.
@@ -209,19 +233,19 @@ fn raise_open_file_limit() {
 /// The loop of one worker thread.
 fn worker(shared: &Shared) {
     let mut scratch = Scratch::default();
-    let mut batch = Vec::with_capacity(dispatch::BATCH);
+    let mut batch = Vec::with_capacity(reports::BATCH);
     while !shared.stopped.load(Ordering::Relaxed) {
-        match shared.dispatch.next(&shared.poller, &mut batch, TICK) {
+        match shared.reports.next(&shared.poller, &mut batch, TICK) {
             // Woken for queued reports: the next turn takes them.
             Ok(Some(report)) if report.token == WAKER => {}
             Ok(Some(report)) => {
-                shared.dispatch.start_work();
+                shared.reports.start_work();
                 if report.token == LISTENER {
                     accept(shared);
                 } else {
                     handle(shared, report, &mut scratch);
                 }
-                shared.dispatch.end_work();
+                shared.reports.end_work();
             }
             Ok(None) => {}
             Err(e) => {
@@ -244,10 +268,10 @@ fn handle(shared: &Shared, report: Report, scratch: &mut Scratch) {
     };
     loop {
         let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            conn.on_ready(shared, scratch, trust_short_reads)
+            conn.on_ready(&shared.dispatcher, scratch, trust_short_reads)
         }));
         match next {
-            Ok(conn::Next::Wait) => match shared.table.park(token, conn) {
+            Ok(Next::Wait) => match shared.table.park(token, conn) {
                 Some(reported_meanwhile) => {
                     // We do not know what that report said: read to the end.
                     trust_short_reads = false;
@@ -255,7 +279,7 @@ fn handle(shared: &Shared, report: Report, scratch: &mut Scratch) {
                 }
                 None => return,
             },
-            Ok(conn::Next::Close) => {
+            Ok(Next::Close) => {
                 drop(conn);
                 shared.table.remove(token);
                 return;
@@ -286,10 +310,10 @@ fn accept(shared: &Shared) {
                     continue;
                 }
                 let _ = socket.set_nodelay(true);
-                if let Err(e) = shared
-                    .table
-                    .insert(Connection::new(socket, peer), &shared.poller)
-                {
+                if let Err(e) = shared.table.insert(
+                    Connection::new(socket, peer, shared.dispatcher.now()),
+                    &shared.poller,
+                ) {
                     log::warn!("cannot watch connection from {peer}: {e}");
                 }
             }
@@ -348,11 +372,11 @@ fn supervise(shared: &Shared) {
 }
 
 fn close_expired(shared: &Shared) {
-    let now = Instant::now();
+    let now = shared.dispatcher.now();
     let mut reasons = Vec::new();
     let expired = shared
         .table
-        .take_parked_if(|conn| match conn.expired(now, shared) {
+        .take_parked_if(|conn| match conn.expired(now, &shared.dispatcher) {
             Some(reason) => {
                 reasons.push(reason);
                 true
@@ -360,12 +384,12 @@ fn close_expired(shared: &Shared) {
             None => false,
         });
     for (conn, reason) in expired.into_iter().zip(reasons) {
-        if let Some(draining) = conn.close_expired(reason, shared) {
+        if let Some(draining) = conn.close_expired(reason, &shared.dispatcher) {
             // Sent a 408 and draining: back in the table under a new token,
             // so that a worker discards what the client still sends. The
             // old registration goes first (epoll refuses a socket twice);
             // an event already taken for the old token is stale and ignored.
-            let _ = shared.poller.delete(draining.socket());
+            let _ = shared.poller.delete(draining.io());
             if let Err(e) = shared.table.insert(draining, &shared.poller) {
                 log::warn!("cannot drain a timed-out connection: {e}");
             }

@@ -11,7 +11,12 @@
 use std::io;
 use std::sync::Mutex;
 
-use super::conn::Connection;
+use std::net::TcpStream;
+
+use crate::http::conn::Connection as Conn;
+
+/// A connection over a TCP socket: what the table holds.
+pub(crate) type Connection = Conn<TcpStream>;
 use super::poller::{Poller, Token};
 
 /// Tokens below this are not connections.
@@ -83,7 +88,7 @@ impl Table {
         let token = token_of(index, slot.generation);
         // Registered while the lock is held: an event for it cannot be
         // handled before the connection is in its slot.
-        if let Err(e) = poller.add_connection(conn.socket(), token) {
+        if let Err(e) = poller.add_connection(conn.io(), token) {
             s.free.push(index);
             return Err(e);
         }

@@ -2,6 +2,9 @@
 //! to show that a route defined in another crate of the program is
 //! registered like one defined beside `main`.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 use rung::get;
 
 /// The fixture route: `GET /fixture`.

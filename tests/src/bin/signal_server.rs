@@ -1,5 +1,8 @@
 //! A tiny server for the graceful-shutdown test: binds a free port on the
 //! loopback interface, prints it, and runs until SIGINT or SIGTERM.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 use std::io::Write;
 
 use rung::{Config, Request, Response, Server};

@@ -29,7 +29,7 @@ pub const BATCH: usize = 32;
 pub const WAKER: Token = Token(u64::MAX);
 
 /// The shared queue of reports, and who is free to take them.
-pub struct Dispatch {
+pub struct Reports {
     queue: Mutex<VecDeque<Report>>,
     /// How many workers there are.
     workers: usize,
@@ -43,12 +43,12 @@ pub struct Dispatch {
     waker: OwnedFd,
 }
 
-impl Dispatch {
+impl Reports {
     /// A queue for `workers` workers, its waker registered in `poller`.
-    pub fn new(workers: usize, poller: &Poller) -> io::Result<Dispatch> {
+    pub fn new(workers: usize, poller: &Poller) -> io::Result<Reports> {
         let waker = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
         poller.add_waker(&waker, WAKER)?;
-        Ok(Dispatch {
+        Ok(Reports {
             queue: Mutex::new(VecDeque::with_capacity(BATCH)),
             workers,
             sleeping: AtomicUsize::new(0),
@@ -128,47 +128,47 @@ mod tests {
     #[test]
     fn starting_work_with_reports_queued_wakes_a_sleeper() {
         let poller = Arc::new(Poller::new().unwrap());
-        let dispatch = Arc::new(Dispatch::new(2, &poller).unwrap());
+        let reports = Arc::new(Reports::new(2, &poller).unwrap());
         let sleeper = {
-            let (poller, dispatch) = (poller.clone(), dispatch.clone());
+            let (poller, reports) = (poller.clone(), reports.clone());
             std::thread::spawn(move || {
                 let started = Instant::now();
-                let got = dispatch
+                let got = reports
                     .next(&poller, &mut Vec::new(), Duration::from_secs(5))
                     .unwrap();
                 (got, started.elapsed())
             })
         };
-        while dispatch.sleeping.load(SeqCst) == 0 {
+        while reports.sleeping.load(SeqCst) == 0 {
             std::thread::yield_now();
         }
         // Give the sleeper time to be inside epoll_wait, past its re-check.
         std::thread::sleep(Duration::from_millis(100));
         // This worker took a batch of three: it keeps one, queues two...
-        dispatch.queue().extend([report(7), report(8)]);
+        reports.queue().extend([report(7), report(8)]);
         // ...and starts on its own; the sleeper must come for the others.
-        dispatch.start_work();
+        reports.start_work();
         let (got, waited) = sleeper.join().unwrap();
         assert_eq!(got.map(|r| r.token), Some(WAKER));
         assert!(
             waited < Duration::from_secs(1),
             "the sleeper slept {waited:?}"
         );
-        let next = dispatch
+        let next = reports
             .next(&poller, &mut Vec::new(), Duration::ZERO)
             .unwrap();
         assert_eq!(next.map(|r| r.token), Some(Token(7)));
-        dispatch.end_work();
+        reports.end_work();
     }
 
     /// A free worker will take queued reports: no one is woken for them.
     #[test]
     fn no_wake_when_a_worker_is_free() {
         let poller = Poller::new().unwrap();
-        let dispatch = Dispatch::new(3, &poller).unwrap();
-        dispatch.sleeping.fetch_add(1, SeqCst); // one asleep, one free, this one busy
-        dispatch.queue().push_back(report(7));
-        dispatch.start_work();
+        let reports = Reports::new(3, &poller).unwrap();
+        reports.sleeping.fetch_add(1, SeqCst); // one asleep, one free, this one busy
+        reports.queue().push_back(report(7));
+        reports.start_work();
         let mut batch = Vec::new();
         poller
             .wait(&mut batch, 8, Duration::from_millis(50))

@@ -1,22 +1,31 @@
-//! One client connection: the state machine that turns the bytes it sends
-//! into requests, runs the service, and writes the responses back.
+//! One client connection: the HTTP/1.1 state machine that turns the bytes
+//! a client sends into requests, hands each to the layer above, and writes
+//! the responses back — keep-alive, pipelining, `100 Continue`, draining
+//! after an error, and the head, body and idle timeouts.
 //!
-//! Sockets are non-blocking. A worker calls [`Connection::on_ready`] when
-//! the kernel says the socket is ready; it does all it can without waiting
-//! (read, answer every complete request, write) and then says what the
-//! connection waits for next, or that it is finished.
+//! It knows nothing of sockets, threads or handlers. It reads and writes
+//! any non-blocking [`Transport`] (a `TcpStream` in the server, a byte
+//! buffer in the tests below), and asks a [`Dispatch`] for everything
+//! else: the settings, the time (so the tests can move the clock), the
+//! answer to a request, and where to log it. The server's dispatcher
+//! (`server/dispatcher.rs`) calls the handler, catches its panics and
+//! writes the access log.
+//!
+//! The worker calls [`Connection::on_ready`] when the kernel says the
+//! socket is ready; it does all it can without waiting (read, answer every
+//! complete request, write) and then says what the connection waits for
+//! next, or that it is finished.
 
+use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use super::buffer::{InBuffer, READ_CHUNK};
-use super::Shared;
-use crate::http::body::BodyDecoder;
-use crate::http::head::{self, Parsed, RequestHead};
-use crate::http::write::{self, Answering, StreamBody};
-use crate::http::{HttpError, Method, Request, Response, Status};
+use super::body::BodyDecoder;
+use super::head::{self, Parsed, RequestHead};
+use super::io::{InBuffer, Scratch, READ_CHUNK};
+use super::write::{self, Answering, StreamBody};
+use super::{HttpError, Limits, Method, Request, Response, Status, Timeouts, Version};
 
 /// Stop answering pipelined requests and write once this much output is
 /// waiting: a client that sends requests without reading the answers must
@@ -28,14 +37,94 @@ const FLUSH_AT: usize = 64 * 1024;
 /// the connection before the client has read the error response.
 const DRAIN_MAX: usize = 256 * 1024;
 
-/// Receive buffer a worker keeps between requests: one read's worth.
-const KEEP_INBOX: usize = READ_CHUNK;
-
-/// Send buffer a worker keeps between requests: enough for most pages.
-const KEEP_OUTBOX: usize = 16 * 1024;
-
 /// How long a closing connection waits for the client to finish.
-pub const DRAIN_TIME: Duration = Duration::from_secs(2);
+pub(crate) const DRAIN_TIME: Duration = Duration::from_secs(2);
+
+/// A byte stream a connection runs over: non-blocking, so that a read with
+/// nothing to give fails with `WouldBlock` instead of waiting.
+pub(crate) trait Transport: Read + Write {
+    /// Closes the sending half: the client sees the end of the responses,
+    /// while what it still sends can be read (and discarded).
+    fn shutdown_write(&mut self) -> io::Result<()>;
+}
+
+impl Transport for TcpStream {
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        self.shutdown(Shutdown::Write)
+    }
+}
+
+/// What a connection needs to know of the server.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Settings {
+    /// What one request may send.
+    pub limits: Limits,
+    /// How long a client may take.
+    pub timeouts: Timeouts,
+    /// Log each raw request and response head on the `rung::trace` target.
+    pub trace: bool,
+}
+
+/// Everything a connection asks of the layer above it.
+pub(crate) trait Dispatch {
+    /// The limits, timeouts and tracing of the server.
+    fn settings(&self) -> &Settings;
+
+    /// The time now. The connection reads no clock of its own, so that
+    /// its timeouts can be tested without waiting.
+    fn now(&self) -> Instant;
+
+    /// Answers a complete request. Must not panic (the dispatcher turns a
+    /// handler's panic into a `500`).
+    fn call(&self, request: &mut Request) -> Response;
+
+    /// Answers bytes that never became a request (the connection closes
+    /// after this response).
+    fn reject(&self, error: &HttpError) -> Response;
+
+    /// A response has been queued: for the access log.
+    fn answered(&self, exchange: &Exchange<'_>);
+
+    /// Whether the server is shutting down: responses then close their
+    /// connection, and an idle one closes at once.
+    fn shutting_down(&self) -> bool;
+}
+
+/// One request and its answer, as the access log tells it.
+#[derive(Debug)]
+pub(crate) struct Exchange<'a> {
+    /// The client.
+    pub peer: SocketAddr,
+    /// The request, as far as it was read.
+    pub request: RequestLine<'a>,
+    /// The status sent.
+    pub status: Status,
+    /// Body bytes sent (or to be streamed).
+    pub bytes: u64,
+    /// From the first byte of the request to the queued answer.
+    pub elapsed: Duration,
+}
+
+/// The request an answer was for, as far as it was read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum RequestLine<'a> {
+    /// A whole request, answered by the layer above.
+    Request(&'a Request),
+    /// A head whose body never came whole (a `408`).
+    Head(&'a RequestHead),
+    /// Bytes that never became a request head.
+    None,
+}
+
+impl fmt::Display for RequestLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestLine::Request(r) => write!(f, "{} {} {}", r.method, r.target, r.version),
+            RequestLine::Head(h) => write!(f, "{} {} {}", h.method, h.target, h.version),
+            RequestLine::None => f.write_str("-"),
+        }
+    }
+}
 
 /// Where a connection is in reading its current request.
 enum Reading {
@@ -55,7 +144,7 @@ enum Reading {
 
 /// What the worker should do with the connection after an event.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Next {
+pub(crate) enum Next {
     /// Park it until the kernel reports something new on its socket (what
     /// it waits for — room to write, or bytes — is in `waiting_to_write`).
     Wait,
@@ -64,8 +153,8 @@ pub enum Next {
 }
 
 /// A client connection and everything it has sent or is owed.
-pub struct Connection {
-    socket: TcpStream,
+pub(crate) struct Connection<T> {
+    io: T,
     peer: SocketAddr,
     reading: Reading,
     /// Bytes received and not yet used: part of a head or body, or the next
@@ -95,19 +184,11 @@ pub struct Connection {
     waiting_to_write: bool,
 }
 
-/// Buffers a worker lends to the connection it works on, so that idle
-/// connections own no buffers at all.
-#[derive(Default)]
-pub struct Scratch {
-    inbox: InBuffer,
-    outbox: Vec<u8>,
-}
-
-impl Connection {
-    /// A connection for a freshly accepted socket.
-    pub fn new(socket: TcpStream, peer: SocketAddr) -> Connection {
+impl<T: Transport> Connection<T> {
+    /// A connection for a freshly accepted client, at time `now`.
+    pub fn new(io: T, peer: SocketAddr, now: Instant) -> Connection<T> {
         Connection {
-            socket,
+            io,
             peer,
             reading: Reading::Head,
             inbox: InBuffer::default(),
@@ -117,15 +198,15 @@ impl Connection {
             close_after_output: false,
             head_started: None,
             request_started: None,
-            last_progress: Instant::now(),
-            clock: Instant::now(),
+            last_progress: now,
+            clock: now,
             waiting_to_write: false,
         }
     }
 
-    /// The socket, to register it with the poller.
-    pub fn socket(&self) -> &TcpStream {
-        &self.socket
+    /// The transport, to register it with the poller.
+    pub fn io(&self) -> &T {
+        &self.io
     }
 
     /// Handles readiness of the socket: reads, answers and writes as much
@@ -136,54 +217,18 @@ impl Connection {
     /// only say "nothing yet" is skipped: the poller reports the next bytes.
     pub fn on_ready(
         &mut self,
-        shared: &Shared,
+        dispatch: &dyn Dispatch,
         scratch: &mut Scratch,
         trust_short_reads: bool,
     ) -> Next {
-        // Borrow the worker's buffers. What a parked connection kept (a
-        // partial head, the start of a pipelined request) sits in a buffer
-        // of its exact size: it moves into the worker's buffer, which has
-        // room to read more after it.
-        if self.inbox.capacity() < scratch.inbox.capacity() {
-            scratch.inbox.refill(self.inbox.data());
-            self.inbox = std::mem::take(&mut scratch.inbox);
-        }
-        if self.outbox.is_empty() {
-            std::mem::swap(&mut self.outbox, &mut scratch.outbox);
-        }
-        self.clock = Instant::now();
-        let next = self.run(shared, trust_short_reads);
-        // Give back what is empty or mostly room, so a parked connection
-        // holds no memory between requests, and mid-request just the bytes
-        // it has sent: a slowloris sending a byte a second holds those, not
-        // a whole read's worth. The worker keeps the larger buffer.
-        if self.inbox.is_mostly_room() {
-            let kept = self.inbox.compacted();
-            let room = std::mem::replace(&mut self.inbox, kept);
-            if scratch.inbox.capacity() < room.capacity() {
-                scratch.inbox = room;
-            }
-        }
-        if self.outbox.is_empty() && scratch.outbox.capacity() < self.outbox.capacity() {
-            std::mem::swap(&mut self.outbox, &mut scratch.outbox);
-        }
-        if self.outbox.is_empty() {
-            self.outbox = Vec::new();
-        }
-        scratch.inbox.clear();
-        scratch.outbox.clear();
-        // A worker keeps buffers for ordinary requests; what a big one made
-        // it grow is given back, so memory does not creep up worker by worker.
-        if scratch.inbox.capacity() > KEEP_INBOX {
-            scratch.inbox = InBuffer::default();
-        }
-        if scratch.outbox.capacity() > KEEP_OUTBOX {
-            scratch.outbox = Vec::new();
-        }
+        scratch.lend(&mut self.inbox, &mut self.outbox);
+        self.clock = dispatch.now();
+        let next = self.run(dispatch, trust_short_reads);
+        scratch.take_back(&mut self.inbox, &mut self.outbox);
         next
     }
 
-    fn run(&mut self, shared: &Shared, trust_short_reads: bool) -> Next {
+    fn run(&mut self, dispatch: &dyn Dispatch, trust_short_reads: bool) -> Next {
         // Set by a short read: the socket had no more bytes for now.
         let mut socket_emptied = false;
         loop {
@@ -202,7 +247,7 @@ impl Connection {
             if let Reading::Draining { .. } = self.reading {
                 return self.drain();
             }
-            if self.answer_buffered(shared) {
+            if self.answer_buffered(dispatch) {
                 continue;
             }
             if socket_emptied {
@@ -226,7 +271,7 @@ impl Connection {
 
     /// Reads once from the socket into the inbox.
     fn fill_inbox(&mut self) -> io::Result<usize> {
-        let n = self.inbox.read_from(&mut self.socket)?;
+        let n = self.inbox.read_from(&mut self.io)?;
         if n > 0 {
             self.last_progress = self.clock;
         }
@@ -238,7 +283,7 @@ impl Connection {
     fn flush(&mut self) -> io::Result<bool> {
         loop {
             while self.written < self.outbox.len() {
-                match self.socket.write(&self.outbox[self.written..]) {
+                match self.io.write(&self.outbox[self.written..]) {
                     Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                     Ok(n) => {
                         self.written += n;
@@ -272,7 +317,8 @@ impl Connection {
 
     /// Answers every complete request in the inbox, as far as output room
     /// allows. Returns whether anything was produced (or consumed).
-    fn answer_buffered(&mut self, shared: &Shared) -> bool {
+    fn answer_buffered(&mut self, dispatch: &dyn Dispatch) -> bool {
+        let settings = dispatch.settings();
         let mut used = 0;
         let mut progressed = false;
         while self.outbox.len() < FLUSH_AT && self.stream.is_none() && !self.close_after_output {
@@ -283,21 +329,21 @@ impl Connection {
                     if input.is_empty() {
                         break;
                     }
-                    match head::parse(input, &shared.config.limits) {
+                    match head::parse(input, &settings.limits) {
                         Ok(Parsed::Partial) => break,
                         Err(error) => {
-                            self.answer_error(shared, &error, None);
+                            self.answer_error(dispatch, &error, None);
                             progressed = true;
                         }
                         Ok(Parsed::Complete { head, len }) => {
-                            if shared.config.trace {
+                            if settings.trace {
                                 trace_head("request", self.peer, &input[..len]);
                             }
                             used += len;
                             progressed = true;
                             self.request_started = self.head_started.take();
-                            match BodyDecoder::new(head.framing, shared.config.limits.max_body) {
-                                None => self.dispatch(shared, *head, Vec::new()),
+                            match BodyDecoder::new(head.framing, settings.limits.max_body) {
+                                None => self.dispatch(dispatch, *head, Vec::new()),
                                 Some(decoder) => {
                                     self.reading = Reading::Body {
                                         head,
@@ -317,7 +363,7 @@ impl Connection {
                     match decoder.feed(input) {
                         Err(error) => {
                             let method = head.method;
-                            self.answer_error(shared, &error, Some(method));
+                            self.answer_error(dispatch, &error, Some(method));
                             progressed = true;
                         }
                         Ok(n) => {
@@ -329,7 +375,7 @@ impl Connection {
                                 else {
                                     unreachable!("matched above")
                                 };
-                                self.dispatch(shared, *head, decoder.into_body());
+                                self.dispatch(dispatch, *head, decoder.into_body());
                             } else {
                                 if head.expect_continue && !*continued {
                                     // The client waits for this before sending the body.
@@ -357,58 +403,47 @@ impl Connection {
         progressed
     }
 
-    /// Runs the service for a complete request and queues its response.
-    fn dispatch(&mut self, shared: &Shared, head: RequestHead, body: Vec<u8>) {
+    /// Hands a complete request to the layer above and queues its response.
+    fn dispatch(&mut self, dispatch: &dyn Dispatch, head: RequestHead, body: Vec<u8>) {
         let started = self.clock;
         let keep_alive = head.keep_alive;
         let mut request = Request::from_head(head, body, self.peer);
-        let service = &shared.service;
-        let response = match catch_unwind(AssertUnwindSafe(|| service.call(&mut request))) {
-            Ok(response) => response,
-            Err(panic) => {
-                log::error!(
-                    "handler for {} {} panicked: {}",
-                    request.method,
-                    request.path,
-                    panic_message(&*panic)
-                );
-                internal_error(shared)
-            }
-        };
+        let response = dispatch.call(&mut request);
         // The handler may have taken a while.
-        self.clock = Instant::now();
+        self.clock = dispatch.now();
         let answering = Answering {
             head_only: request.method == Method::Head,
             version: request.version,
-            keep_alive: keep_alive && !shared.is_shutting_down(),
+            keep_alive: keep_alive && !dispatch.shutting_down(),
         };
-        self.queue(shared, response, answering, started, Some(&request));
+        let line = RequestLine::Request(&request);
+        self.queue(dispatch, response, answering, started, line);
     }
 
     /// Answers a request that could not be read, then closes.
-    fn answer_error(&mut self, shared: &Shared, error: &HttpError, method: Option<Method>) {
+    fn answer_error(&mut self, dispatch: &dyn Dispatch, error: &HttpError, method: Option<Method>) {
         let started = self.clock;
-        let response = error_response(shared, error);
+        let response = dispatch.reject(error);
         let answering = Answering {
             head_only: method == Some(Method::Head),
-            version: crate::http::Version::Http11,
+            version: Version::Http11,
             keep_alive: false,
         };
         self.reading = Reading::Head;
-        self.queue(shared, response, answering, started, None);
+        self.queue(dispatch, response, answering, started, RequestLine::None);
     }
 
     fn queue(
         &mut self,
-        shared: &Shared,
+        dispatch: &dyn Dispatch,
         response: Response,
         answering: Answering,
         started: Instant,
-        request: Option<&Request>,
+        request: RequestLine<'_>,
     ) {
         let head_start = self.outbox.len();
         let encoded = write::encode(response, answering, &mut self.outbox);
-        if shared.config.trace {
+        if dispatch.settings().trace {
             let head_end = find_head_end(&self.outbox[head_start..])
                 .map_or(self.outbox.len(), |e| head_start + e);
             trace_head("response", self.peer, &self.outbox[head_start..head_end]);
@@ -417,20 +452,20 @@ impl Connection {
         if !encoded.keep_alive {
             self.close_after_output = true;
         }
-        log_access(
-            self.peer,
-            RequestLine(request),
-            encoded.status,
-            encoded.body_len,
-            started,
-        );
+        dispatch.answered(&Exchange {
+            peer: self.peer,
+            request,
+            status: encoded.status,
+            bytes: encoded.body_len,
+            elapsed: self.clock.saturating_duration_since(started),
+        });
     }
 
     /// All output is written and the connection is to close: shut the
     /// write side (the client sees the end of the response) and discard
     /// what the client still sends until it closes too.
     fn start_draining(&mut self) -> Next {
-        let _ = self.socket.shutdown(Shutdown::Write);
+        let _ = self.io.shutdown_write();
         self.close_after_output = false;
         self.reading = Reading::Draining { discarded: 0 };
         self.last_progress = self.clock;
@@ -441,7 +476,7 @@ impl Connection {
     fn drain(&mut self) -> Next {
         let mut buf = [0u8; 4096];
         loop {
-            match self.socket.read(&mut buf) {
+            match self.io.read(&mut buf) {
                 Ok(0) => return Next::Close,
                 Ok(n) => {
                     if let Reading::Draining { discarded } = &mut self.reading {
@@ -460,8 +495,8 @@ impl Connection {
 
     /// Whether the connection has waited too long, and what to send before
     /// closing it (a `408` for a request that stalled).
-    pub fn expired(&self, now: Instant, shared: &Shared) -> Option<Expiry> {
-        let t = &shared.config.timeouts;
+    pub fn expired(&self, now: Instant, dispatch: &dyn Dispatch) -> Option<Expiry> {
+        let t = &dispatch.settings().timeouts;
         let quiet = now.saturating_duration_since(self.last_progress);
         match &self.reading {
             Reading::Draining { .. } => (quiet > DRAIN_TIME).then_some(Expiry::Silently),
@@ -472,7 +507,7 @@ impl Connection {
                     Some(Expiry::RequestTimeout)
                 }
                 Some(_) => None,
-                None if shared.is_shutting_down() => Some(Expiry::Silently),
+                None if dispatch.shutting_down() => Some(Expiry::Silently),
                 None => (quiet > t.idle).then_some(Expiry::Silently),
             },
         }
@@ -484,44 +519,42 @@ impl Connection {
     /// After a `408` the connection is handed back, draining: the caller
     /// puts it back under watch, and it closes once the client does (or
     /// after [`DRAIN_TIME`]).
-    pub fn close_expired(mut self, expiry: Expiry, shared: &Shared) -> Option<Connection> {
+    pub fn close_expired(mut self, expiry: Expiry, dispatch: &dyn Dispatch) -> Option<Self> {
         if expiry != Expiry::RequestTimeout {
             return None;
         }
-        // The 408 goes through the service's error page and the response
-        // writer like every other error: a hand-written literal here had no
-        // `Date` (SPEC §3: every response has one) and logged no duration.
+        self.clock = dispatch.now();
+        // The 408 goes through the layer above and the response writer
+        // like every other error: a hand-written literal here had no `Date`
+        // (SPEC §3: every response has one) and logged no duration.
         let error = HttpError::new(Status::REQUEST_TIMEOUT, "request timeout");
-        let response = error_response(shared, &error);
-        let (head_only, request_line) = match &self.reading {
-            Reading::Body { head, .. } => (
-                head.method == Method::Head,
-                format!("{} {} {}", head.method, head.target, head.version),
-            ),
-            _ => (false, "-".to_string()),
+        let response = dispatch.reject(&error);
+        let (head_only, started) = match &self.reading {
+            Reading::Body { head, .. } => (head.method == Method::Head, self.request_started),
+            _ => (false, self.head_started),
         };
         let answering = Answering {
             head_only,
-            version: crate::http::Version::Http11,
+            version: Version::Http11,
             keep_alive: false,
         };
         let mut out = Vec::new();
         let encoded = write::encode(response, answering, &mut out);
         // One non-blocking write, best effort: the client has stalled, and
         // the supervisor must not wait for it.
-        let _ = self.socket.write(&out);
-        let started = match self.reading {
-            Reading::Body { .. } => self.request_started,
-            _ => self.head_started,
-        }
-        .unwrap_or(self.last_progress);
-        log_access(
-            self.peer,
-            request_line,
-            encoded.status,
-            encoded.body_len,
-            started,
-        );
+        let _ = self.io.write(&out);
+        let request = match &self.reading {
+            Reading::Body { head, .. } => RequestLine::Head(head),
+            _ => RequestLine::None,
+        };
+        let started = started.unwrap_or(self.last_progress);
+        dispatch.answered(&Exchange {
+            peer: self.peer,
+            request,
+            status: encoded.status,
+            bytes: encoded.body_len,
+            elapsed: self.clock.saturating_duration_since(started),
+        });
         // Drain, as after every other error (`start_draining`), instead of
         // closing now: a client that timed out in its head is typically
         // still sending (a slowloris is, by definition). Closed now, the
@@ -538,66 +571,11 @@ impl Connection {
 
 /// Why an expired connection is closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Expiry {
+pub(crate) enum Expiry {
     /// Idle or draining: just close.
     Silently,
     /// A request stalled: answer `408`, then close.
     RequestTimeout,
-}
-
-fn internal_error(shared: &Shared) -> Response {
-    error_response(
-        shared,
-        &HttpError::new(Status::INTERNAL_SERVER_ERROR, "internal server error"),
-    )
-}
-
-/// The service's answer to `error`, or a plain one if that panics.
-fn error_response(shared: &Shared, error: &HttpError) -> Response {
-    catch_unwind(AssertUnwindSafe(|| shared.service.error(error))).unwrap_or_else(|_| {
-        Response::text(format!("{}\n", error.message)).with_status(error.status)
-    })
-}
-
-/// The text of a panic payload, for the log.
-pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        s
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s
-    } else {
-        "(no message)"
-    }
-}
-
-/// One line of the access log: client, request line, status, body bytes
-/// and time taken (the arguments are only formatted when it is logged).
-fn log_access(
-    peer: SocketAddr,
-    line: impl std::fmt::Display,
-    status: Status,
-    bytes: u64,
-    started: Instant,
-) {
-    log::info!(
-        target: "rung::access",
-        "{peer} \"{line}\" {} {} {:.3}ms",
-        status.code(),
-        bytes,
-        started.elapsed().as_secs_f64() * 1000.0
-    );
-}
-
-/// The request line for the access log (formatted only when logged).
-struct RequestLine<'a>(Option<&'a Request>);
-
-impl std::fmt::Display for RequestLine<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(r) => write!(f, "{} {} {}", r.method, r.target, r.version),
-            None => f.write_str("-"),
-        }
-    }
 }
 
 fn find_head_end(bytes: &[u8]) -> Option<usize> {
@@ -611,3 +589,6 @@ fn trace_head(what: &str, peer: SocketAddr, head: &[u8]) {
     let text = String::from_utf8_lossy(head);
     log::info!(target: "rung::trace", "{what} {peer}\n{}", text.trim_end());
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,17 +1,78 @@
-//! The receive buffer of a connection.
+//! Buffered I/O: the receive buffer of a connection, and the buffers a
+//! worker lends to the connection it is working on.
 
 use std::io::{self, Read};
 
 /// Read at most this much per `read` call. A read that returns less has
 /// emptied the socket's receive queue.
-pub const READ_CHUNK: usize = 16 * 1024;
+pub(crate) const READ_CHUNK: usize = 16 * 1024;
+
+/// Receive buffer a worker keeps between requests: one read's worth.
+const KEEP_INBOX: usize = READ_CHUNK;
+
+/// Send buffer a worker keeps between requests: enough for most pages.
+const KEEP_OUTBOX: usize = 16 * 1024;
+
+/// Buffers a worker lends to the connection it works on, so that idle
+/// connections own no buffers at all.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    inbox: InBuffer,
+    outbox: Vec<u8>,
+}
+
+impl Scratch {
+    /// Lends the worker's buffers to a connection. What a parked connection
+    /// kept (a partial head, the start of a pipelined request) sits in a
+    /// buffer of its exact size: it moves into the worker's buffer, which
+    /// has room to read more after it.
+    pub fn lend(&mut self, inbox: &mut InBuffer, outbox: &mut Vec<u8>) {
+        if inbox.capacity() < self.inbox.capacity() {
+            self.inbox.refill(inbox.data());
+            *inbox = std::mem::take(&mut self.inbox);
+        }
+        if outbox.is_empty() {
+            std::mem::swap(outbox, &mut self.outbox);
+        }
+    }
+
+    /// Takes back what is empty or mostly room, so that a parked connection
+    /// holds no memory between requests, and mid-request just the bytes it
+    /// has sent: a slowloris sending a byte a second holds those, not a
+    /// whole read's worth. The worker keeps the larger buffer.
+    pub fn take_back(&mut self, inbox: &mut InBuffer, outbox: &mut Vec<u8>) {
+        if inbox.is_mostly_room() {
+            let kept = inbox.compacted();
+            let room = std::mem::replace(inbox, kept);
+            if self.inbox.capacity() < room.capacity() {
+                self.inbox = room;
+            }
+        }
+        if outbox.is_empty() && self.outbox.capacity() < outbox.capacity() {
+            std::mem::swap(outbox, &mut self.outbox);
+        }
+        if outbox.is_empty() {
+            *outbox = Vec::new();
+        }
+        self.inbox.clear();
+        self.outbox.clear();
+        // A worker keeps buffers for ordinary requests; what a big one made
+        // it grow is given back, so memory does not creep up worker by worker.
+        if self.inbox.capacity() > KEEP_INBOX {
+            self.inbox = InBuffer::default();
+        }
+        if self.outbox.capacity() > KEEP_OUTBOX {
+            self.outbox = Vec::new();
+        }
+    }
+}
 
 /// Bytes received and not yet used: part of a request, or the next
 /// pipelined ones. Used bytes are skipped by moving `start`, and the free
 /// room is moved to the end only when a read needs it, so neither reading
 /// nor consuming copies or zeroes memory on the usual path.
 #[derive(Debug, Default)]
-pub struct InBuffer {
+pub(crate) struct InBuffer {
     /// Always fully initialised: `start..end` holds the data.
     bytes: Vec<u8>,
     start: usize,

@@ -1,28 +1,32 @@
 //! Property tests for every parser rung owns: generated input, checked
 //! against what must always hold. Case counts are fixed to keep CI short;
-//! failing seeds are saved in `core/tests/props.proptest-regressions` and replayed
-//! on every later run.
+//! failing seeds are saved in `core/src/props.proptest-regressions` and
+//! replayed on every later run.
+//!
+//! They live inside the crate (a `#[cfg(test)]` module), not in `tests/`,
+//! because they drive the engine's internals (the head parser, the body
+//! decoder, the router), which are not public API.
 
 use std::io::Read;
 
+use crate::http::body::BodyDecoder;
+use crate::http::head::{self, Framing, Parsed};
+use crate::input::{cookies, multipart, percent, signed, urlencoded};
+use crate::router::{RouteEntry, Routed, Router};
+use crate::{Limits, Method, Request, Response};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
-use rung::http::body::BodyDecoder;
-use rung::http::head::{self, Framing, Parsed};
-use rung::input::{cookies, multipart, percent, signed, urlencoded};
-use rung::router::{RouteEntry, Routed, Router};
-use rung::{Limits, Method, Request, Response};
 
 fn config() -> ProptestConfig {
     ProptestConfig {
-        // 256 in CI; `PROPTEST_CASES=20000 cargo test -p rung --test props` for a long run.
+        // 256 in CI; `PROPTEST_CASES=20000 cargo test -p rung --lib props` for a long run.
         cases: std::env::var("PROPTEST_CASES")
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(256),
         // Failing seeds are kept beside this file and replayed first.
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "tests/props.proptest-regressions",
+            "src/props.proptest-regressions",
         ))),
         ..ProptestConfig::default()
     }
@@ -60,8 +64,8 @@ proptest! {
             prop_assert!(!head.path.contains('\0'));
             prop_assert!(head.target.starts_with('/') || head.target == "*");
             for (name, value) in head.headers.iter() {
-                prop_assert!(rung::http::is_valid_name(name), "{name:?}");
-                prop_assert!(rung::http::is_valid_value(value), "{value:?}");
+                prop_assert!(crate::http::is_valid_name(name), "{name:?}");
+                prop_assert!(crate::http::is_valid_value(value), "{value:?}");
             }
         }
     }
@@ -317,7 +321,7 @@ proptest! {
 
 mod static_root {
     use super::*;
-    use rung::files::StaticFiles;
+    use crate::files::StaticFiles;
 
     fn setup() -> (std::path::PathBuf, StaticFiles) {
         let dir = std::env::temp_dir().join(format!("rung-props-files-{}", std::process::id()));
@@ -351,9 +355,9 @@ mod static_root {
                 let response = files.serve(&req, rel);
                 let mut body = Vec::new();
                 match response.body() {
-                    rung::Body::Stream { .. } => {
+                    crate::Body::Stream { .. } => {
                         let mut response = response;
-                        if let rung::Body::Stream { reader, .. } = response.body_mut() {
+                        if let crate::Body::Stream { reader, .. } = response.body_mut() {
                             reader.read_to_end(&mut body).unwrap();
                         }
                     }
