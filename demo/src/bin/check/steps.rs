@@ -26,8 +26,9 @@ pub struct Step {
 pub struct Failure {
     /// What was wrong, in one line.
     pub what: String,
-    /// The exchange that showed it, if one did.
-    pub exchange: Option<Exchange>,
+    /// The exchange that showed it, if one did (boxed: a failure is
+    /// passed around by value, and is rare).
+    pub exchange: Option<Box<Exchange>>,
     /// The usual cause.
     pub hint: &'static str,
 }
@@ -94,7 +95,7 @@ impl Ctx {
 fn fail(exchange: &Exchange, what: impl Into<String>, hint: &'static str) -> Failure {
     Failure {
         what: what.into(),
-        exchange: Some(exchange.clone()),
+        exchange: Some(Box::new(exchange.clone())),
         hint,
     }
 }
