@@ -23,6 +23,9 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
+/// The type of a plain text body.
+pub const TEXT: &str = "text/plain; charset=utf-8";
+
 /// A request, as [`parse_request`] reads it.
 pub struct Request {
     /// `GET`, `POST`, ...
@@ -128,6 +131,9 @@ pub fn parse_request(reader: &mut dyn BufRead) -> io::Result<Request> {
         lines.push(line.trim_end().to_string());
     }
     // `GET /sleep?ms=300 HTTP/1.1`: three parts separated by spaces.
+    if lines.is_empty() {
+        return Err(bad("an empty line instead of a request line"));
+    }
     let request_line = lines.remove(0);
     let parts: Vec<&str> = request_line.split(' ').collect();
     let [method, target, version] = parts[..] else {
@@ -173,20 +179,16 @@ pub fn hello(_req: &Request) -> Response {
 /// `GET /sleep?ms=N`: waits N milliseconds (0–5000), blocking only this
 /// client's thread.
 pub fn sleep(req: &Request) -> Response {
-    match req
+    let ms = req
         .query
         .strip_prefix("ms=")
-        .and_then(|ms| ms.parse::<u64>().ok())
-    {
+        .and_then(|ms| ms.parse::<u64>().ok());
+    match ms {
         Some(ms) if ms <= 5000 => {
             std::thread::sleep(Duration::from_millis(ms));
-            Response::new(200, "text/plain; charset=utf-8", format!("slept {ms} ms\n"))
+            Response::new(200, TEXT, format!("slept {ms} ms\n"))
         }
-        _ => Response::new(
-            400,
-            "text/plain; charset=utf-8",
-            "use /sleep?ms=N, N from 0 to 5000\n",
-        ),
+        _ => Response::new(400, TEXT, "use /sleep?ms=N, N from 0 to 5000\n"),
     }
 }
 
@@ -243,7 +245,7 @@ fn handle_client(stream: TcpStream, read: Reader, handle: Handler) {
         }
         Err(e) if e.kind() == io::ErrorKind::InvalidData => {
             println!("{peer} bad request: {e}");
-            Response::new(400, "text/plain; charset=utf-8", "bad request\n")
+            Response::new(400, TEXT, "bad request\n")
         }
         Err(e) => {
             // Hung up, or silent for too long: nobody to answer.

@@ -96,7 +96,7 @@ impl Connection {
             }
             Err(e) => {
                 println!("{} bad request: {e}", self.peer);
-                Response::new(400, "text/plain; charset=utf-8", "bad request\n")
+                Response::new(400, TEXT, "bad request\n")
             }
         };
         self.response = response.to_bytes();

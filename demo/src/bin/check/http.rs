@@ -24,8 +24,8 @@ const BODY_PAUSE: Duration = Duration::from_millis(50);
 /// The server under test: where to connect and what to send as `Host`.
 #[derive(Clone, Debug)]
 pub struct Target {
-    /// The resolved address.
-    pub addr: SocketAddr,
+    /// The resolved addresses (`localhost` may be `::1` and `127.0.0.1`).
+    pub addrs: Vec<SocketAddr>,
     /// `host:port`, for the `Host` header.
     pub host: String,
 }
@@ -43,19 +43,30 @@ impl Target {
         } else {
             format!("{host}:80")
         };
-        let addr = with_port
+        let addrs: Vec<SocketAddr> = with_port
             .to_socket_addrs()
             .map_err(|e| format!("{url}: {e}"))?
-            .next()
-            .ok_or_else(|| format!("{url}: no address"))?;
-        Ok(Target { addr, host })
+            .collect();
+        if addrs.is_empty() {
+            return Err(format!("{url}: no address"));
+        }
+        Ok(Target { addrs, host })
     }
 
-    /// Connects, with a timeout on connecting and on each read.
+    /// Connects to the first address that accepts, with a timeout on
+    /// connecting and on each read.
     pub fn connect(&self) -> std::io::Result<TcpStream> {
-        let stream = TcpStream::connect_timeout(&self.addr, ANSWER_TIMEOUT)?;
-        stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
-        Ok(stream)
+        let mut error = None;
+        for addr in &self.addrs {
+            match TcpStream::connect_timeout(addr, ANSWER_TIMEOUT) {
+                Ok(stream) => {
+                    stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
+                    return Ok(stream);
+                }
+                Err(e) => error = Some(e),
+            }
+        }
+        Err(error.unwrap_or_else(|| ErrorKind::AddrNotAvailable.into()))
     }
 
     /// A request with `Host` and `Connection: close` filled in. `extra`

@@ -62,6 +62,11 @@ fn main() -> ExitCode {
     raise_open_files_limit();
 
     println!("checking level {level} at http://{}/", target.host);
+    if let Err(e) = target.connect() {
+        println!("FAIL cannot connect to http://{}/: {e}", target.host);
+        println!("     hint: is the server running? e.g. `cargo run -p demo --bin level{level}`");
+        return ExitCode::FAILURE;
+    }
     let ctx = Ctx::new(target);
     let steps: Vec<_> = STEPS.iter().filter(|s| s.level <= level).collect();
     let mut failed = 0;
