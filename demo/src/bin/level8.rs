@@ -30,7 +30,8 @@
 //! rung's answer: `demo/src/validate.rs` (the same rules, shared by
 //! `demo/src/contact.rs` and `demo/src/api.rs`), `#[catch(404)]` pages in
 //! `demo/src/errors.rs` (expansion: `macros/snapshots/catcher.expanded.rs`),
-//! and the panic guard around every handler in `core/src/server/dispatch.rs`.
+//! and the panic guards around every handler in `core/src/app.rs` and
+//! `core/src/server/conn.rs`.
 
 #[allow(dead_code)] // level 7's own `main` goes unused here
 #[path = "level7.rs"]
