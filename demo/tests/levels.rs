@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The lessons, in order: `LESSONS[0]` is level 1.
 const LESSONS: [&str; 9] = [
@@ -540,19 +540,45 @@ fn a_cap_on_connections_fails_step_9_1() {
     check(9, broken.start(server.addr)).assert_failed(&["9.1"], "epoll");
 }
 
-/// `/sleep?ms=N` answers after N ms (level 2 on).
-#[test]
-fn level2_sleeps_as_asked() {
-    let server = lesson(2);
-    let mut stream = TcpStream::connect(server.addr).unwrap();
+/// `GET path` on a new connection: the whole response, and how long it took.
+fn timed_get(addr: SocketAddr, path: &str) -> (String, Duration) {
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    stream
-        .write_all(b"GET /sleep?ms=10 HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
-    assert!(response.ends_with("slept 10 ms\n"), "{response}");
+    (response, started.elapsed())
+}
+
+/// `/sleep?ms=1500` answers after 1.5 s, while `/` is answered at once:
+/// with a thread per client (level 2), and from one thread with a timer
+/// in the event loop (level 9).
+fn a_slow_client_does_not_hold_up_others(level: usize) {
+    let server = lesson(level);
+    let addr = server.addr;
+    let slow = std::thread::spawn(move || timed_get(addr, "/sleep?ms=1500"));
+    std::thread::sleep(Duration::from_millis(100));
+    let (fast, took) = timed_get(addr, "/");
+    assert!(fast.contains("Hello, world!"), "{fast}");
+    assert!(took < Duration::from_millis(1000), "/ took {took:?}");
+    let (slow, took) = slow.join().unwrap();
+    assert!(slow.starts_with("HTTP/1.1 200 OK\r\n"), "{slow}");
+    assert!(slow.ends_with("slept 1500 ms\n"), "{slow}");
+    assert!(took >= Duration::from_millis(1500), "/sleep took {took:?}");
+    let (refused, _) = timed_get(addr, "/sleep?ms=5001");
+    assert!(refused.starts_with("HTTP/1.1 400 "), "{refused}");
+}
+
+#[test]
+fn level2_sleeps_on_its_own_thread() {
+    a_slow_client_does_not_hold_up_others(2);
+}
+
+#[test]
+fn level9_sleeps_on_a_timer_of_its_loop() {
+    a_slow_client_does_not_hold_up_others(9);
 }

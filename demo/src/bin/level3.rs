@@ -23,14 +23,31 @@
 //! fn about() -> Html<&'static str> { ... }
 //! ```
 //!
-//! The attribute keeps the function and adds a `const` holding a `Route`
-//! (methods, path, a handler that calls `about`, its file and line), then
-//! `inventory::submit!` places that `Route` in a table the linker gathers
-//! from every file of the program. At start, rung reads the table with
-//! `inventory::iter` — the `ROUTES` below, with no list to keep up to
-//! date. See the exact expansion, checked in and tested, in
-//! `macros/snapshots/about.expanded.rs`; the router that matches `/{id}`
-//! and `/{*path}` in `core/src/router/`, and the files in `core/src/files.rs`.
+//! The attribute keeps the function as written and adds, after it, the
+//! row (from `macros/snapshots/about.expanded.rs`, the exact expansion,
+//! checked in and tested):
+//!
+//! ```text
+//! const _: () = {
+//!     fn handler(_: &::rung::Request) -> ::rung::Response {
+//!         IntoResponse::into_response(about())
+//!     }
+//!     const ROUTE: ::rung::Route = ::rung::Route {
+//!         methods: &[::rung::Method::Get],
+//!         path: "/about",
+//!         handler,
+//!         file: file!(), line: line!(), /* ... */
+//!     };
+//!     ::rung::__private::inventory::submit!(ROUTE);
+//! };
+//! ```
+//!
+//! `inventory::submit!` puts the row in a table that the linker gathers
+//! from every file of the program, and at start rung reads it with
+//! `inventory::iter` (`core/src/registry.rs`): our [`ROUTES`], with no
+//! list to keep up to date.
+//! The router that also matches `/{id}` and `/{*path}` is in
+//! `core/src/router/`; files (with `304` and ranges) in `core/src/files.rs`.
 
 #[allow(dead_code)] // level 2's own `main` and `handle_request` go unused here
 #[path = "level2.rs"]

@@ -36,6 +36,8 @@
 mod level5;
 pub use level5::*;
 
+use std::fs::File;
+use std::io::Read;
 use std::sync::OnceLock;
 
 use hmac::{Hmac, Mac};
@@ -60,10 +62,8 @@ fn key() -> &'static [u8] {
         Some(secret) => secret.into_bytes(),
         None => {
             let mut bytes = vec![0; 32];
-            let random = std::fs::File::open("/dev/urandom");
-            random
-                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
-                .expect("/dev/urandom gives random bytes");
+            let random = File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+            random.expect("/dev/urandom gives random bytes");
             bytes
         }
     })
