@@ -246,22 +246,54 @@ fn check_explains_its_usage() {
 
 // Broken servers.
 
-/// A server that answers like the course's first Python level: HTTP/1.0,
-/// no `Content-Length`, the body ends when the connection closes.
-#[test]
-fn a_body_ended_by_closing_passes_level_1() {
+/// A one-thread server that reads a little of each request and writes
+/// `answer`; it closes the connection after, or `keep_open`.
+fn tiny_server(answer: &'static [u8], keep_open: bool) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
+        let mut kept = Vec::new();
         for mut stream in listener.incoming().flatten() {
             let mut buf = [0; 4096];
             let _ = stream.read(&mut buf);
-            let _ = stream.write_all(
-                b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<h1>Hello, world!</h1>\n",
-            );
+            let _ = stream.write_all(answer);
+            if keep_open {
+                kept.push(stream);
+            }
         }
     });
-    check(1, addr).assert_passed();
+    addr
+}
+
+/// Like the course's first Python level: HTTP/1.0, no `Content-Length`,
+/// the body ends when the connection closes.
+const CLOSING: &[u8] =
+    b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<h1>Hello, world!</h1>\n";
+
+#[test]
+fn a_body_ended_by_closing_passes_level_1() {
+    check(1, tiny_server(CLOSING, false)).assert_passed();
+}
+
+#[test]
+fn a_chunked_body_on_a_connection_kept_open_passes_level_1() {
+    let answer =
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n\
+                   7\r\n<h1>Hel\r\n10\r\nlo, world!</h1>\n\r\n0\r\n\r\n";
+    check(1, tiny_server(answer, true)).assert_passed();
+}
+
+#[test]
+fn verbose_shows_every_exchange() {
+    let addr = tiny_server(CLOSING, false);
+    let output = Command::new(env!("CARGO_BIN_EXE_check"))
+        .args(["1", &format!("http://{addr}/"), "--verbose"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(text.matches("     sent (").count(), 4, "{text}");
+    assert!(text.contains("       | HTTP/1.0 200 OK\\r\\n"), "{text}");
 }
 
 /// What the client asked, as the faulty proxy read it.

@@ -253,19 +253,15 @@ fn l2_idle_client(ctx: &Ctx) -> Outcome {
             std::thread::spawn(move || target.exchange(target.request("GET", "/", "", b"")))
         })
         .collect();
-    let exchanges: Vec<Exchange> = clients.into_iter().filter_map(|c| c.join().ok()).collect();
+    let exchanges: Vec<Exchange> = clients
+        .into_iter()
+        .map(|client| client.join().expect("an exchange does not panic"))
+        .collect();
     drop(idle);
-    for exchange in &exchanges {
-        status(exchange, 200, hint)?;
-    }
-    match exchanges.len() {
-        20 => Ok(()),
-        n => Err(Failure {
-            what: format!("only {n} of 20 clients finished"),
-            exchange: None,
-            hint,
-        }),
-    }
+    ctx.log.borrow_mut().extend(exchanges.iter().cloned());
+    exchanges
+        .iter()
+        .try_for_each(|exchange| status(exchange, 200, hint).map(drop))
 }
 
 fn l2_not_found(ctx: &Ctx) -> Outcome {
