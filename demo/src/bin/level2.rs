@@ -170,10 +170,8 @@ pub fn handle_request(req: &Request) -> Response {
 
 /// `GET /`: the page of level 1.
 pub fn hello(_req: &Request) -> Response {
-    Response::html(
-        200,
-        "<!doctype html>\n<title>Hello</title>\n<h1>Hello, world!</h1>\n",
-    )
+    const PAGE: &str = "<!doctype html>\n<title>Hello</title>\n<h1>Hello, world!</h1>\n";
+    Response::html(200, PAGE)
 }
 
 /// `GET /sleep?ms=N`: waits N milliseconds (0–5000), blocking only this
@@ -194,10 +192,8 @@ pub fn sleep(req: &Request) -> Response {
 
 /// The 404 page.
 pub fn not_found(_req: &Request) -> Response {
-    Response::html(
-        404,
-        "<!doctype html>\n<title>404 Not Found</title>\n<h1>404 Not Found</h1>\n",
-    )
+    const PAGE: &str = "<!doctype html>\n<title>Not Found</title>\n<h1>404 Not Found</h1>\n";
+    Response::html(404, PAGE)
 }
 
 /// What turns a request into a response; each level writes its own.
@@ -227,9 +223,7 @@ pub fn serve(addr: &str, read: Reader, handle: Handler) -> io::Result<()> {
 /// Serves one client: read, handle, log, write.
 fn handle_client(stream: TcpStream, read: Reader, handle: Handler) {
     let started = Instant::now();
-    let peer = stream
-        .peer_addr()
-        .map_or("?".to_string(), |a| a.to_string());
+    let peer = stream.peer_addr().map_or("?".into(), |a| a.to_string());
     // A client that sends nothing for 30 s gives its thread back.
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let response = match read(&mut BufReader::new(&stream)) {
@@ -237,10 +231,8 @@ fn handle_client(stream: TcpStream, read: Reader, handle: Handler) {
             let response = handle(&req);
             // The log line: who, what, how it went, how long it took.
             let (method, path, status) = (&req.method, &req.path, response.status);
-            println!(
-                "{peer} \"{method} {path}\" {status} {} ms",
-                started.elapsed().as_millis()
-            );
+            let ms = started.elapsed().as_millis();
+            println!("{peer} \"{method} {path}\" {status} {ms} ms");
             response
         }
         Err(e) if e.kind() == io::ErrorKind::InvalidData => {

@@ -78,17 +78,16 @@ pub fn url_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
+    // The value of the hex digit at `at`, if there is one there.
+    let hex = |at: usize| bytes.get(at).and_then(|&b| char::from(b).to_digit(16));
     while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'+', _) => out.push(b' '),
-            (b'%', Some(byte)) => {
-                out.push(byte);
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'+', _, _) => out.push(b' '),
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8); // at most 255
                 i += 2;
             }
-            (byte, _) => out.push(byte),
+            (byte, _, _) => out.push(byte),
         }
         i += 1;
     }

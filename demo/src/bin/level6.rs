@@ -86,11 +86,13 @@ pub fn sign(value: &str) -> String {
 /// `3.5f0c…` → `Some("3")` if the signature fits, else `None`.
 pub fn verify(signed: &str) -> Option<&str> {
     let (value, hex) = signed.rsplit_once('.')?;
-    let signature: Vec<u8> = (0..hex.len())
-        .step_by(2)
-        .map(|i| {
-            hex.get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
+    let digit = |b: &u8| char::from(*b).to_digit(16);
+    let signature: Vec<u8> = hex
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| match pair {
+            [high, low] => Some((digit(high)? * 16 + digit(low)?) as u8),
+            _ => None, // an odd number of digits
         })
         .collect::<Option<_>>()?;
     let mut mac = mac();
