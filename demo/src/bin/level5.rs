@@ -15,7 +15,9 @@
 //! 2. `sync_all` (fsync): wait until the disk really has those bytes, not
 //!    just the kernel's cache;
 //! 3. `rename` the temporary file over the real one. A rename is atomic:
-//!    anyone opening the file sees the old content or the new, never half.
+//!    anyone opening the file sees the old content or the new, never half;
+//! 4. fsync the folder too: the rename changed *it*, and that change must
+//!    reach the disk as well.
 //!
 //! Only then do we say "thank you". A lock makes two posts at the same
 //! moment take turns, so neither overwrites the other's message.
@@ -91,12 +93,14 @@ pub fn save_message(name: &str, email: Option<&str>, message: &str) -> io::Resul
     messages.push(new.clone());
 
     let path = store_path();
-    fs::create_dir_all(path.parent().unwrap_or(&path))?;
+    let dir = path.parent().unwrap_or(&path);
+    fs::create_dir_all(dir)?;
     let temporary = path.with_extension("json.tmp");
     let mut file = File::create(&temporary)?;
     file.write_all(&serde_json::to_vec_pretty(&messages)?)?;
     file.sync_all()?; // 2. on the disk, not only in the kernel's cache
     fs::rename(&temporary, &path)?; // 3. the old file or the new, never half
+    File::open(dir)?.sync_all()?; // 4. the rename, a change to the folder, on the disk too
     Ok(new)
 }
 
