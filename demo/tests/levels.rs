@@ -39,25 +39,30 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// A server running as a child process; killed when dropped.
+/// A server running as a child process, and the directory of its data;
+/// killed, and the directory removed, when dropped.
 struct Server {
     child: Child,
     addr: SocketAddr,
+    data: PathBuf,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data);
     }
 }
 
-/// Starts `program ARGS --addr 127.0.0.1:0` and reads the address it
-/// prints (the first `http://` on stdout); the rest of stdout (the
+/// Starts `program --data-dir DIR --addr 127.0.0.1:0` and reads the
+/// address it prints after `banner` on stdout; the rest of stdout (the
 /// lessons' request log) is drained so the pipe never fills.
-fn start(program: &str, args: &[&str], banner: &str) -> Server {
+fn start(program: &str, name: &str, banner: &str) -> Server {
+    let data = temp_dir(name);
     let mut child = Command::new(program)
-        .args(args)
+        .arg("--data-dir")
+        .arg(&data)
         .args(["--addr", "127.0.0.1:0"])
         .env("RUST_LOG", "off")
         .stdout(Stdio::piped())
@@ -85,14 +90,17 @@ fn start(program: &str, args: &[&str], banner: &str) -> Server {
     Server {
         child,
         addr: addr.unwrap(),
+        data,
     }
 }
 
 /// Lesson `level` (1–9), storing what it saves in a temporary directory.
 fn lesson(level: usize) -> Server {
-    let data = temp_dir(&format!("level{level}"));
-    let data = data.to_str().unwrap();
-    start(LESSONS[level - 1], &["--data-dir", data], "listening on ")
+    start(
+        LESSONS[level - 1],
+        &format!("level{level}"),
+        "listening on ",
+    )
 }
 
 /// What `check` said.
@@ -225,12 +233,7 @@ fn level9_passes_check_9() {
 
 #[test]
 fn the_demo_site_passes_check_9() {
-    let data = temp_dir("demo");
-    let demo = start(
-        env!("CARGO_BIN_EXE_demo"),
-        &["--data-dir", data.to_str().unwrap()],
-        "rung demo site: ",
-    );
+    let demo = start(env!("CARGO_BIN_EXE_demo"), "demo", "rung demo site: ");
     check(9, demo.addr).assert_passed();
 }
 
