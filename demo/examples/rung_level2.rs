@@ -17,6 +17,9 @@
 //! This is the framework version of the lesson `src/bin/level2.rs`: the
 //! same idea with rung doing the work, to compare with what you wrote.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 use std::time::Duration;
 
 use rung::{Config, Request, Response, Server, Status};

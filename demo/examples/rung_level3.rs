@@ -21,6 +21,9 @@
 //! This is the framework version of the lesson `src/bin/level3.rs`: the
 //! same idea with rung doing the work, to compare with what you wrote.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 use rung::{get, route, App, Html};
 
 #[route("/")]

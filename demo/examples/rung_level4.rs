@@ -18,6 +18,9 @@
 //! This is the framework version of the lesson `src/bin/level4.rs`: the
 //! same idea with rung doing the work, to compare with what you wrote.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 use rung::{get, post, App, Error, Form, Html, State, Templates};
 use serde::Deserialize;
 

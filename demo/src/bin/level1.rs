@@ -25,6 +25,9 @@
 //! (every path says hello; level 3). rung does this job in
 //! `core/src/server/conn.rs`, with keep-alive and limits on everything.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 

@@ -19,6 +19,9 @@
 //! rung's answer is `core/src/server/`: a pool of worker threads, and a
 //! client that is merely connected holds no thread at all.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};

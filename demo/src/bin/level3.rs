@@ -49,6 +49,9 @@
 //! The router that also matches `/{id}` and `/{*path}` is in
 //! `core/src/router/`; files (with `304` and ranges) in `core/src/files.rs`.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 #[allow(dead_code)] // level 2's own `main` and `handle_request` go unused here
 #[path = "level2.rs"]
 mod level2;

@@ -27,6 +27,9 @@
 //! multipart), `core/src/template/` (`{{ }}`, `{% if %}`, `{% for %}`),
 //! and the site's `demo/src/contact.rs`.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 #[allow(dead_code)] // level 3's own `main` goes unused here
 #[path = "level3.rs"]
 mod level3;

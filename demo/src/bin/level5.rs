@@ -31,6 +31,9 @@
 //! slow for a big site. rung's demo appends one line per message and
 //! fsyncs, and reads past a torn last line: `demo/src/store.rs`.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 #[allow(dead_code)] // level 4's own `main` goes unused here
 #[path = "level4.rs"]
 mod level4;

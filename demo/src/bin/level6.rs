@@ -31,6 +31,9 @@
 //! `core/src/session.rs` (a map of values in one signed cookie), and the
 //! site's home page in `demo/src/pages.rs`.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 #[allow(dead_code)] // level 5's own `main` goes unused here
 #[path = "level5.rs"]
 mod level5;

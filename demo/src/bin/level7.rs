@@ -26,6 +26,9 @@
 //! `#[get("/api/messages/{id}")] fn show(id: u64)`: see
 //! `macros/snapshots/path_params.expanded.rs` and `demo/src/api.rs`.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 #[allow(dead_code)] // level 6's own `main` goes unused here
 #[path = "level6.rs"]
 mod level6;

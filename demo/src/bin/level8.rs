@@ -33,6 +33,9 @@
 //! and the panic guards around every handler in `core/src/app.rs` and
 //! `core/src/server/conn.rs`.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 #[allow(dead_code)] // level 7's own `main` goes unused here
 #[path = "level7.rs"]
 mod level7;

@@ -30,6 +30,9 @@
 //! takes the connections that are ready, and may block in a handler while
 //! the others go on (`core/src/server/mod.rs`, `poller.rs`, `conn.rs`).
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 #[allow(dead_code)] // level 8's own `main` and level 2's `serve` go unused here
 #[path = "level8.rs"]
 mod level8;

@@ -15,6 +15,9 @@
 //! cargo run -p demo --bin check -- 9 http://127.0.0.1:8080/ --verbose
 //! ```
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod http;
 mod steps;
 
