@@ -133,7 +133,9 @@ impl App {
 
     /// Serves the files of the folder `dir` under the URL `prefix`:
     /// `.files("/static", "public")` answers `/static/style.css` with
-    /// `public/style.css` (see [`StaticFiles`](crate::files::StaticFiles)).
+    /// `public/style.css`, with `Content-Type`, `ETag` and `Last-Modified`,
+    /// `304` and `Range` answers, and no way out of the folder (see
+    /// `core/src/files.rs`).
     ///
     /// # Panics
     /// If `dir` is not a folder: a mistake to find at start-up.

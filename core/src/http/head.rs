@@ -575,6 +575,20 @@ mod tests {
     }
 
     #[test]
+    fn whitespace_before_the_first_header_line_is_refused() {
+        // RFC 9112 §2.2: reject it, or skip the line; a line skipped here
+        // but read by a proxy as a header (`Host`, `Content-Length`) is
+        // the ground of a smuggling attack, so rung rejects it.
+        assert_eq!(status_of("GET / HTTP/1.1\r\n Host: h\r\n\r\n"), 400);
+        assert_eq!(
+            status_of("GET / HTTP/1.1\r\n\tX: y\r\nHost: h\r\n\r\n"),
+            400
+        );
+        // A bare CR anywhere in the request line is refused as well.
+        assert_eq!(status_of("GET /a\rb HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+    }
+
+    #[test]
     fn versions_are_strict() {
         for bad in [
             "HTTP/1",

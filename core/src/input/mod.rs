@@ -16,7 +16,7 @@
 //! | [`multipart`] | `multipart/form-data` bodies (file uploads) → parts |
 //! | [`cookies`] | the `Cookie` header, and `Set-Cookie` values built safely |
 //! | [`signed`] | HMAC-SHA256 signed values and the key that signs them |
-//! | [`session_data`] | the session map, stored in a signed cookie |
+//! | `session_data` | the session map, stored in a signed cookie (internal) |
 
 pub mod cookies;
 pub mod multipart;

@@ -28,8 +28,8 @@
 //!
 //! The body is already in memory (the engine caps it), so [`parse`] simply
 //! slices it up. It never panics, whatever the bytes; every problem is a
-//! [`MultipartError`] whose [`status`](MultipartError::status) says how to
-//! answer.
+//! [`MultipartError`] that says what is wrong (the extractors turn a
+//! too-large part into `413` and the rest into `400`).
 
 use std::fmt;
 

@@ -5,18 +5,32 @@
 //!
 //! 1. [`parse_pairs`] splits the text on `&` and `=` and percent-decodes
 //!    each name and value (strictly: bad escapes are errors). Failure here
-//!    means the client sent garbage: `400 Bad Request`.
+//!    means the client sent garbage ([`FormError::Malformed`]; the
+//!    extractors answer it with `400 Bad Request`).
 //! 2. [`from_pairs`] fills a `#[derive(Deserialize)]` struct from those
 //!    pairs. Failure here means the text was fine but does not fit the
-//!    struct (a field is missing, or `age=old` for a number): `422
-//!    Unprocessable Content`, with a message that names the field.
+//!    struct (a field is missing, or `age=old` for a number):
+//!    [`FormError::Invalid`], which names the field (the form extractor
+//!    answers `422 Unprocessable Content`).
 //!
 //! [`parse`] does both at once.
 //!
-//! Step 2 is a small hand-written serde `Deserializer` rather than a trip
-//! through `serde_urlencoded`, for two reasons: its errors can name the field
-//! that failed, and it can read a repeated field (`tag=a&tag=b`, what a
-//! multi-select sends) into a `Vec`.
+//! Step 2 is a small hand-written serde `Deserializer`. It was written for
+//! two things: its errors name the field that failed, and it reads a
+//! repeated field (`tag=a&tag=b`, what a multi-select sends) into a `Vec`.
+//! `serde_html_form` (with `serde_path_to_error`) was weighed as a
+//! replacement and does not give the same:
+//! - it decodes leniently, through `form_urlencoded`: `%zz` is kept as
+//!   written and invalid UTF-8 becomes U+FFFD, so a malformed body would be
+//!   taken as valid instead of refused (step 1 here refuses it);
+//! - it reads urlencoded text only, and multipart fields (already decoded,
+//!   see `multipart::text_fields`) go through this same step 2;
+//! - `serde_path_to_error` reports a missing field at the path of the
+//!   struct that lacks it, with the name only inside the message text, so
+//!   the `422` could not name the field without parsing that text.
+//!
+//! It does give the `Vec` of a repeated key; that alone does not outweigh
+//! the three points above.
 
 use std::collections::BTreeMap;
 use std::fmt;
