@@ -1,5 +1,18 @@
-//! The `App`: the routes, state, error pages and settings of a site, and
-//! the [`Service`] that answers its requests.
+//! The `App`: the routes, state, error pages, hooks, safe defaults and
+//! settings of a site, and the [`Service`] that answers its requests.
+//!
+//! The path of a request through the service (`AppService::call`):
+//!
+//! ```text
+//! before-hooks ─▶ router ─▶ cross-origin check ─▶ extractors + handler
+//!   ─▶ error page (a bare error becomes its page) ─▶ session cookie
+//!   ─▶ security headers ─▶ after-hooks
+//! ```
+
+mod defaults;
+mod hooks;
+
+pub use defaults::SECURITY_HEADERS;
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -19,6 +32,8 @@ use crate::router::{allow_header, Handler, RouteEntry, RouteError, Routed, Route
 use crate::server::{panic_message, Server, Service};
 use crate::session::SessionSlot;
 use crate::template::escape_html;
+use defaults::{CrossOrigin, SecurityHeaders};
+use hooks::{After, Before};
 
 /// A site: every registered route plus what you add, ready to serve.
 ///
@@ -38,6 +53,16 @@ pub struct App {
     state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     config: Config,
     api_prefix: Option<String>,
+    hooks: Hooks,
+}
+
+/// What runs around every request: the app's hooks and safe defaults.
+#[derive(Clone, Default)]
+struct Hooks {
+    before: Vec<Before>,
+    after: Vec<After>,
+    security_headers: SecurityHeaders,
+    cross_origin: CrossOrigin,
 }
 
 /// An error page handler.
@@ -102,6 +127,7 @@ impl App {
             state: HashMap::new(),
             config: Config::default(),
             api_prefix: None,
+            hooks: Hooks::default(),
         }
     }
 
@@ -178,6 +204,86 @@ impl App {
         self
     }
 
+    /// Runs `hook` before every request is routed, in the order hooks were
+    /// added. It may answer the request itself by returning
+    /// `Some(response)` (a maintenance page, a refused login: an `Error`
+    /// becomes the error page for its status), or put something in the
+    /// request's extensions for the handlers, and return `None`.
+    ///
+    /// ```
+    /// use rung::{App, Error, IntoResponse, Status};
+    /// let app = App::empty().before(|req| {
+    ///     let closed = req.path().starts_with("/admin") && req.header("authorization").is_none();
+    ///     closed.then(|| Error::new(Status::UNAUTHORIZED, "log in first").into_response())
+    /// });
+    /// ```
+    pub fn before<F>(mut self, hook: F) -> App
+    where
+        F: Fn(&mut Request) -> Option<Response> + Send + Sync + 'static,
+    {
+        self.hooks.before.push(Arc::new(hook));
+        self
+    }
+
+    /// Runs `hook` on every response the app makes before it is sent, in
+    /// the order hooks were added: handlers' responses, error pages, 404
+    /// and 405, static files, and the answers to requests that could not
+    /// be read whole. It sees the security headers, and may change or
+    /// remove them.
+    ///
+    /// ```
+    /// let app = rung::App::empty().after(|req, response| {
+    ///     if req.path().starts_with("/static/") {
+    ///         response.headers_mut().insert("Cache-Control", "max-age=3600");
+    ///     }
+    /// });
+    /// ```
+    pub fn after<F>(mut self, hook: F) -> App
+    where
+        F: Fn(&Request, &mut Response) + Send + Sync + 'static,
+    {
+        self.hooks.after.push(Arc::new(hook));
+        self
+    }
+
+    /// Sends the header `name: value` with every response that does not
+    /// set `name` itself, or changes the value of a default one
+    /// ([`SECURITY_HEADERS`]): `.security_header("Content-Security-Policy",
+    /// "default-src 'self'")`.
+    pub fn security_header(mut self, name: &str, value: &str) -> App {
+        self.hooks.security_headers.set(name, value);
+        self
+    }
+
+    /// Stops sending one of the default security headers.
+    pub fn without_security_header(mut self, name: &str) -> App {
+        self.hooks.security_headers.remove(name);
+        self
+    }
+
+    /// Lets unsafe requests (POST, PUT, PATCH, DELETE) from a browser page
+    /// of `origin` (`https://admin.example.com`) through the cross-origin
+    /// protection.
+    pub fn trusted_origin(mut self, origin: &str) -> App {
+        let origin = origin.trim_end_matches('/').to_string();
+        self.hooks.cross_origin.trusted.push(origin);
+        self
+    }
+
+    /// Leaves the route with this path pattern, as written in its
+    /// attribute (`"/hooks/{*path}"`), out of the cross-origin protection:
+    /// a webhook that other sites' pages may post to.
+    pub fn cross_origin_exempt(mut self, pattern: &str) -> App {
+        self.hooks.cross_origin.exempt.push(pattern.to_string());
+        self
+    }
+
+    /// Turns the cross-origin protection off for every route.
+    pub fn without_cross_origin_protection(mut self) -> App {
+        self.hooks.cross_origin.off = true;
+        self
+    }
+
     /// Signs session cookies with a key derived from `secret`. Without one,
     /// a random key is made at start-up (sessions then end with the process).
     pub fn secret(self, secret: &str) -> App {
@@ -232,6 +338,7 @@ impl App {
                 state: StateMap(Arc::new(self.state)),
                 config: self.config,
                 api_prefix: self.api_prefix,
+                hooks: self.hooks,
             }),
             _ => Err(StartError::Invalid(problems)),
         }
@@ -260,7 +367,10 @@ pub fn serve(addr: impl ToSocketAddrs) -> Result<(), StartError> {
 }
 
 /// Why the app could not start.
-#[derive(Debug)]
+///
+/// Its `Debug` is its `Display`, so that `fn main() -> Result<(),
+/// StartError>` prints the problems as readable text when the app cannot
+/// start (Rust prints the `Debug` of the error `main` returns).
 pub enum StartError {
     /// Mistakes in the app itself: route conflicts, malformed patterns,
     /// missing state. Each names the handler and its source location.
@@ -284,6 +394,12 @@ impl fmt::Display for StartError {
     }
 }
 
+impl fmt::Debug for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl std::error::Error for StartError {}
 
 /// A built app: routes requests and renders error pages.
@@ -293,6 +409,7 @@ pub struct AppService {
     state: StateMap,
     config: Config,
     api_prefix: Option<String>,
+    hooks: Hooks,
 }
 
 impl fmt::Debug for AppService {
@@ -352,6 +469,9 @@ impl AppService {
         match self.router.route(req.method, req.raw_path()) {
             Routed::Found(route, params) => {
                 req.params = params;
+                if let Err(refused) = self.hooks.cross_origin.check(req, &route.path) {
+                    return refused.into_response();
+                }
                 let handler = &route.handler;
                 match catch_unwind(AssertUnwindSafe(|| handler(req))) {
                     Ok(response) => response,
@@ -459,24 +579,71 @@ impl AppService {
     }
 }
 
+impl AppService {
+    /// Runs the before-hooks in order, until one answers.
+    fn run_before_hooks(&self, req: &mut Request) -> Option<Response> {
+        for hook in &self.hooks.before {
+            match catch_unwind(AssertUnwindSafe(|| hook(req))) {
+                Ok(None) => {}
+                Ok(Some(response)) => return Some(response),
+                Err(panic) => return Some(hook_panicked("before", &*panic)),
+            }
+        }
+        None
+    }
+
+    /// The last steps of every response: the security headers, then the
+    /// after-hooks in order. An after-hook that panics leaves a 500 error
+    /// page, and the hooks after it do not run.
+    fn finish(&self, req: &mut Request, mut response: Response) -> Response {
+        self.hooks.security_headers.apply(&mut response);
+        for hook in &self.hooks.after {
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| hook(req, &mut response))) {
+                response = self.error_page(req, hook_panicked("after", &*panic));
+                self.hooks.security_headers.apply(&mut response);
+                break;
+            }
+        }
+        response
+    }
+}
+
+/// The 500 for a hook that panicked (its message goes to the log only).
+fn hook_panicked(which: &str, panic: &(dyn Any + Send)) -> Response {
+    log::error!("a {which}-hook panicked: {}", panic_message(panic));
+    Error::internal("the server hit an error while answering this request").into_response()
+}
+
 impl Service for AppService {
     fn call(&self, req: &mut Request) -> Response {
         req.extensions_mut().insert(self.state.clone());
         req.extensions_mut().insert(SessionSlot::default());
-        let response = self.dispatch(req);
+        let response = match self.run_before_hooks(req) {
+            Some(early) => early,
+            None => self.dispatch(req),
+        };
         let mut response = self.error_page(req, response);
         crate::session::finish(req, &mut response);
-        response
+        self.finish(req, response)
     }
 
+    /// A request the engine could not read whole. When its target was
+    /// read (a `413` decided from the headers, a body that stalled), it
+    /// gets the app's error page for that path — JSON under the API prefix
+    /// — with the security headers and the after-hooks, like every other
+    /// answer. Bytes that never became a request line get a plain answer.
     fn error(&self, error: &HttpError) -> Response {
-        Response::text(format!(
-            "{} {}: {}\n",
-            error.status.code(),
-            error.status.reason(),
-            error.message
-        ))
-        .with_status(error.status)
+        let plain = Error::new(error.status, error.message).into_response();
+        let Some(target) = &error.target else {
+            let mut response = plain;
+            response.extensions_mut().remove::<Error>();
+            self.hooks.security_headers.apply(&mut response);
+            return response;
+        };
+        let mut req = Request::builder(Method::Get, target).build();
+        req.extensions_mut().insert(self.state.clone());
+        let page = self.error_page(&mut req, plain);
+        self.finish(&mut req, page)
     }
 }
 

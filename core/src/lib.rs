@@ -58,7 +58,7 @@ pub mod test;
 #[cfg(test)]
 mod props;
 
-pub use app::{serve, App, AppService, Caught, StartError};
+pub use app::{serve, App, AppService, Caught, StartError, SECURITY_HEADERS};
 pub use config::{Config, Limits, Timeouts};
 pub use extract::{
     path_param, Cookies, Form, FromRequest, Json, Multipart, Query, Requirements, State,
@@ -73,7 +73,7 @@ pub use registry::{Catcher, Route};
 pub use respond::{Error, Html, IntoResponse, Redirect};
 pub use router::RouteEntry;
 pub use rung_macros::{catch, delete, get, patch, post, put, route};
-pub use server::{Server, Service, ShutdownHandle};
+pub use server::{RequestId, Server, Service, ShutdownHandle};
 pub use session::Session;
 pub use template::Templates;
 

@@ -19,20 +19,23 @@
 //! so sessions work across requests.
 
 use std::io::Read;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::app::{App, AppService};
+use crate::app::App;
+use crate::http::conn::{Dispatch, Settings};
 use crate::http::{Body, Headers, Method, Request, RequestBuilder, Status};
 use crate::input::percent;
-use crate::server::Service;
+use crate::server::Dispatcher;
 
 /// Sends requests to an app in-process.
 pub struct Client {
-    service: AppService,
+    /// The server's own dispatcher, without the sockets: requests get
+    /// their id, and a panic its 500, exactly as over the network.
+    dispatcher: Dispatcher,
     /// Cookies set by responses, sent back with later requests.
     cookies: Mutex<Vec<(String, String)>>,
 }
@@ -46,7 +49,11 @@ impl Client {
     pub fn new(app: App) -> Client {
         match app.build() {
             Ok(service) => Client {
-                service,
+                dispatcher: Dispatcher::new(
+                    Arc::new(service),
+                    Settings::default(),
+                    Arc::new(AtomicBool::new(false)),
+                ),
                 cookies: Mutex::new(Vec::new()),
             },
             Err(e) => panic!("{e}"),
@@ -174,12 +181,7 @@ impl TestRequest<'_> {
         }
         let mut request = builder.build();
         let head_only = request.method() == Method::Head;
-        let response = match catch_unwind(AssertUnwindSafe(|| client.service.call(&mut request))) {
-            Ok(response) => response,
-            Err(_) => {
-                crate::IntoResponse::into_response(crate::Error::internal("handler panicked"))
-            }
-        };
+        let response = client.dispatcher.call(&mut request);
         let (status, headers, body) = response.into_parts();
         client.remember_cookies(&headers);
         let bytes = match body {

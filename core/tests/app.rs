@@ -294,3 +294,265 @@ fn prefixes_match_whole_segments() {
         Some("text/html; charset=utf-8")
     );
 }
+
+// ---------------------------------------------------------------------------
+// Hooks and safe defaults (SPEC §2)
+// ---------------------------------------------------------------------------
+
+/// The app of `app()`, with hooks that leave a trace of their order.
+fn hooked() -> App {
+    app()
+        .files("/static", concat!(env!("CARGO_MANIFEST_DIR"), "/examples"))
+        .before(|req| {
+            let closed = req.path() == "/closed";
+            closed
+                .then(|| rung::Error::new(Status::SERVICE_UNAVAILABLE, "closed for maintenance"))
+                .map(rung::IntoResponse::into_response)
+        })
+        .before(|req| {
+            req.extensions_mut()
+                .insert(String::from("set by a before-hook"));
+            (req.path() == "/hook-panics-before").then(|| panic!("before-hook bug"))
+        })
+        .after(|_, response| {
+            response.headers_mut().append("X-Trace", "first");
+        })
+        .after(|req, response| {
+            response.headers_mut().append("X-Trace", "second");
+            if req.path() == "/hook-panics-after" {
+                panic!("after-hook bug");
+            }
+        })
+        .route(&[Method::Get], "/seen", |req: &Request| {
+            req.extensions()
+                .get::<String>()
+                .cloned()
+                .unwrap_or_default()
+        })
+}
+
+#[test]
+fn after_hooks_see_every_response_in_order() {
+    let client = Client::new(hooked());
+    for (target, status) in [
+        ("/", Status::OK),
+        ("/nowhere", Status::NOT_FOUND),
+        ("/api/nowhere", Status::NOT_FOUND),
+        ("/users/abc", Status::NOT_FOUND),
+        ("/panic", Status::INTERNAL_SERVER_ERROR),
+        ("/static/hello.rs", Status::OK),
+    ] {
+        let response = client.get(target).send();
+        assert_eq!(response.status, status, "{target}");
+        let trace: Vec<_> = response.headers.get_all("x-trace").collect();
+        assert_eq!(trace, ["first", "second"], "{target}");
+    }
+    let wrong_method = client.delete("/both").send();
+    assert_eq!(wrong_method.status, Status::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.headers.get_all("x-trace").count(), 2);
+}
+
+#[test]
+fn a_before_hook_answers_early_or_leaves_something_for_the_handler() {
+    let client = Client::new(hooked());
+    let closed = client.get("/closed").send();
+    assert_eq!(closed.status, Status::SERVICE_UNAVAILABLE);
+    // An early error is an error page like any other, and after-hooks see it.
+    assert!(
+        closed.text().contains("closed for maintenance"),
+        "{}",
+        closed.text()
+    );
+    assert!(closed.text().contains("<h1>503"), "{}", closed.text());
+    assert_eq!(closed.headers.get_all("x-trace").count(), 2);
+    assert_eq!(client.get("/seen").send().text(), "set by a before-hook");
+}
+
+#[test]
+fn a_panicking_hook_is_a_500_and_the_app_goes_on() {
+    let client = Client::new(hooked());
+    let before = client.get("/hook-panics-before").send();
+    assert_eq!(before.status, Status::INTERNAL_SERVER_ERROR);
+    assert!(
+        !before.text().contains("before-hook bug"),
+        "the panic stays in the log"
+    );
+    let after = client.get("/hook-panics-after").send();
+    assert_eq!(after.status, Status::INTERNAL_SERVER_ERROR);
+    assert!(after.text().contains("<h1>500"), "{}", after.text());
+    // The security headers survive the replacement.
+    assert_eq!(after.header("x-frame-options"), Some("DENY"));
+    assert_eq!(client.get("/").send().status, Status::OK);
+}
+
+#[test]
+fn security_headers_are_on_every_response_and_configurable() {
+    let client = Client::new(hooked());
+    for target in [
+        "/",
+        "/nowhere",
+        "/api/nowhere",
+        "/panic",
+        "/static/hello.rs",
+    ] {
+        let response = client.get(target).send();
+        for (name, value) in rung::SECURITY_HEADERS {
+            assert_eq!(response.header(name), Some(value), "{name} on {target}");
+        }
+    }
+    let custom = Client::new(
+        app()
+            .security_header("Content-Security-Policy", "default-src 'self'")
+            .security_header("X-Frame-Options", "SAMEORIGIN")
+            .without_security_header("Referrer-Policy")
+            .route(&[Method::Get], "/framed", |_: &Request| {
+                rung::Response::text("own").with_header("X-Frame-Options", "ALLOW-FROM x")
+            }),
+    );
+    let home = custom.get("/").send();
+    assert_eq!(
+        home.header("content-security-policy"),
+        Some("default-src 'self'")
+    );
+    assert_eq!(home.header("x-frame-options"), Some("SAMEORIGIN"));
+    assert_eq!(home.header("referrer-policy"), None);
+    assert_eq!(home.header("x-content-type-options"), Some("nosniff"));
+    // A handler's own value wins.
+    let framed = custom.get("/framed").send();
+    assert_eq!(framed.header("x-frame-options"), Some("ALLOW-FROM x"));
+}
+
+#[test]
+fn cross_origin_posts_are_refused_through_the_error_pages() {
+    let client = Client::new(app());
+    let form = [("name", "Ann"), ("age", "30")];
+    let from_elsewhere = client
+        .post("/form")
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&form)
+        .send();
+    assert_eq!(from_elsewhere.status, Status::FORBIDDEN);
+    assert!(
+        from_elsewhere.text().contains("<h1>403"),
+        "{}",
+        from_elsewhere.text()
+    );
+    let api = client
+        .post("/api/json")
+        .header("Origin", "https://evil.example")
+        .json(&serde_json::json!({}))
+        .send();
+    assert_eq!(api.status, Status::FORBIDDEN);
+    assert!(api.json::<serde_json::Value>()["error"].is_string());
+    // Same origin, or no browser headers at all: allowed.
+    let same = client
+        .post("/form")
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&form)
+        .send();
+    assert_eq!(same.text(), "Ann is 30");
+    let origin_ok = client
+        .post("/form")
+        .header("Origin", "http://localhost")
+        .form(&form)
+        .send();
+    assert_eq!(origin_ok.text(), "Ann is 30");
+    assert_eq!(client.post("/form").form(&form).send().text(), "Ann is 30");
+}
+
+#[test]
+fn trusted_origins_and_exempt_routes_pass() {
+    let client = Client::new(
+        app()
+            .trusted_origin("https://admin.example/")
+            .cross_origin_exempt("/both"),
+    );
+    let trusted = client
+        .post("/api/json")
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Origin", "https://admin.example")
+        .json(&serde_json::json!({"ok": true}))
+        .send();
+    assert_eq!(trusted.status, Status::OK);
+    let exempt = client
+        .post("/both")
+        .header("Sec-Fetch-Site", "cross-site")
+        .send();
+    assert_eq!(exempt.text(), "POST");
+    let off = Client::new(app().without_cross_origin_protection());
+    let anywhere = off
+        .post("/both")
+        .header("Sec-Fetch-Site", "cross-site")
+        .send();
+    assert_eq!(anywhere.text(), "POST");
+}
+
+#[test]
+fn an_optional_extractor_is_none_only_when_absent() {
+    #[derive(Deserialize, Debug)]
+    struct Page {
+        n: u32,
+    }
+    let client = Client::new(
+        App::empty()
+            .route(&[Method::Get], "/page", |req: &Request| {
+                extract::<Option<Query<Page>>>(req).map(|q| format!("{:?}", q.map(|Query(p)| p.n)))
+            })
+            .route(&[Method::Post], "/json", |req: &Request| {
+                extract::<Option<Json<serde_json::Value>>>(req)
+                    .map(|j| format!("{:?}", j.map(|Json(v)| v)))
+            })
+            .route(&[Method::Post], "/form", |req: &Request| {
+                extract::<Option<Form<Person>>>(req)
+                    .map(|f| format!("{:?}", f.map(|Form(p)| p.age)))
+            }),
+    );
+    assert_eq!(client.get("/page").send().text(), "None");
+    assert_eq!(client.get("/page?").send().text(), "None");
+    assert_eq!(client.get("/page?n=3").send().text(), "Some(3)");
+    // Present but malformed keeps its 4xx instead of becoming `None`.
+    assert_eq!(client.get("/page?n=x").send().status, Status::BAD_REQUEST);
+    assert_eq!(client.post("/json").send().text(), "None");
+    let bad_json = client
+        .post("/json")
+        .header("Content-Type", "application/json")
+        .body("{oops")
+        .send();
+    assert_eq!(bad_json.status, Status::BAD_REQUEST);
+    assert_eq!(client.post("/form").send().text(), "None");
+    let bad_form = client.post("/form").form(&[("name", "Ann")]).send();
+    assert_eq!(bad_form.status, Status::UNPROCESSABLE_ENTITY);
+}
+
+#[test]
+fn requests_have_an_id_that_handlers_can_read() {
+    let client = Client::new(App::empty().route(&[Method::Get], "/id", |req: &Request| {
+        extract::<rung::RequestId>(req).map(|id| id.to_string())
+    }));
+    let response = client.get("/id").send();
+    let echoed = response.header("x-request-id").expect("the id is echoed");
+    assert_eq!(response.text(), echoed);
+    let kept = client
+        .get("/id")
+        .header("X-Request-Id", "from-the-proxy-42")
+        .send();
+    assert_eq!(kept.text(), "from-the-proxy-42");
+    assert_eq!(kept.header("x-request-id"), Some("from-the-proxy-42"));
+    let replaced = client
+        .get("/id")
+        .header("X-Request-Id", "has spaces")
+        .send();
+    assert_ne!(replaced.text(), "has spaces");
+}
+
+#[test]
+fn a_start_error_prints_as_text_from_main() {
+    let error = App::empty()
+        .route(&[Method::Get], "/a/{x}", |_: &Request| "x")
+        .route(&[Method::Get], "/a/{y}", |_: &Request| "y")
+        .build()
+        .unwrap_err();
+    // `main` returning `Err` prints the `Debug`: it must read like `Display`.
+    assert_eq!(format!("{error:?}"), error.to_string());
+    assert!(format!("{error:?}").starts_with("the app cannot start:\n  - "));
+}

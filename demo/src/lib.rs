@@ -13,6 +13,7 @@
 //! | [`validate`] | — | one rule set for the form and the API |
 //! | [`errors`] | error pages | next: HTML or JSON errors |
 //! | [`layout`] | — | the look every page shares |
+//! | [`timing`] | every response | hooks: `Server-Timing` |
 //!
 //! `main.rs` only reads the options and serves [`build_app`]; the tests
 //! build the very same app on a free port.
@@ -32,6 +33,7 @@ pub mod layout;
 pub mod messages;
 pub mod pages;
 pub mod store;
+pub mod timing;
 pub mod validate;
 
 use std::io;
@@ -140,7 +142,12 @@ pub fn build_app(options: &Options) -> io::Result<App> {
         .state(store)
         .state(Templates::new(&options.templates_dir))
         .state(admin_token)
-        .api_prefix("/api");
+        .api_prefix("/api")
+        // rung's safe defaults are on; the demo adds a content security
+        // policy: its pages load nothing from anywhere else, and run no
+        // inline script (checked in Chromium by the browser test).
+        .security_header("Content-Security-Policy", "default-src 'self'");
+    app = timing::install(app);
     if let Some(secret) = options.secret.as_deref().filter(|s| !s.is_empty()) {
         app = app.secret(secret);
     }

@@ -353,6 +353,38 @@ fn a_slow_client_does_not_hold_up_the_others() {
 // GET /about, GET /static/{*path}  (Level 3)
 
 #[test]
+fn every_answer_has_the_safe_defaults_and_a_server_timing() {
+    let dir = temp_dir("defaults");
+    let site = Site::start(&options(&dir));
+    for path in [
+        "/",
+        "/about",
+        "/static/style.css",
+        "/nowhere",
+        "/api/nowhere",
+    ] {
+        let reply = site.get(path);
+        for (name, value) in rung::SECURITY_HEADERS {
+            let name = name.to_ascii_lowercase();
+            assert_eq!(reply.header(&name), Some(value), "{name} on {path}");
+        }
+        assert_eq!(
+            reply.header("content-security-policy"),
+            Some("default-src 'self'"),
+            "{path}"
+        );
+        let timing = reply
+            .header("server-timing")
+            .unwrap_or_else(|| panic!("{path}"));
+        let ms: f64 = timing.strip_prefix("app;dur=").unwrap().parse().unwrap();
+        assert!((0.0..10_000.0).contains(&ms), "{timing}");
+        assert!(reply.header("x-request-id").is_some(), "{path}");
+    }
+    site.stop();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn about_page() {
     let dir = temp_dir("about");
     let site = Site::start(&options(&dir));

@@ -56,7 +56,8 @@ fn lines_of(client: &str, count: usize) -> Vec<String> {
     }
 }
 
-/// Splits `127.0.0.1:1234 "GET / HTTP/1.1" 200 5 0.123ms` into its parts.
+/// Splits `127.0.0.1:1234 "GET / HTTP/1.1" 200 5 0.123ms ID` into its
+/// parts (the request id is checked by [`id_of`]).
 fn fields(line: &str) -> (String, String, u16, u64, f64) {
     let (addr, rest) = line
         .split_once(" \"")
@@ -70,10 +71,8 @@ fn fields(line: &str) -> (String, String, u16, u64, f64) {
         .strip_suffix("ms")
         .and_then(|d| d.parse().ok())
         .unwrap_or_else(|| panic!("duration in ms: {duration:?}"));
-    assert!(
-        rest.next().is_none(),
-        "nothing after the duration: {line:?}"
-    );
+    assert!(rest.next().is_some(), "a request id: {line:?}");
+    assert!(rest.next().is_none(), "nothing after the id: {line:?}");
     (
         addr.to_string(),
         request_line.to_string(),
@@ -83,6 +82,11 @@ fn fields(line: &str) -> (String, String, u16, u64, f64) {
     )
 }
 
+/// The request id at the end of an access line (`-` when none).
+fn id_of(line: &str) -> &str {
+    line.rsplit(' ').next().unwrap()
+}
+
 #[test]
 fn one_access_line_per_request() {
     install_logger();
@@ -90,7 +94,7 @@ fn one_access_line_per_request() {
     let mut client = server.connect();
     let me = client.local_addr().to_string();
 
-    client.request(get("/logged?x=1"));
+    let first = client.request(get("/logged?x=1"));
     client.request(post("/echo", "twelve bytes"));
     client.request(get("/panic"));
     client.send("HEAD /head HTTP/1.1\r\nHost: test\r\n\r\n");
@@ -123,6 +127,24 @@ fn one_access_line_per_request() {
     }
     let slow_ms = parsed[4].4;
     assert!(slow_ms >= 50.0, "the slow request took {slow_ms} ms");
+    // Each line ends with the request's id, the one the response echoed.
+    assert_eq!(Some(id_of(&lines[0])), first.header("x-request-id"));
+    let mut ids: Vec<&str> = lines.iter().map(|l| id_of(l)).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "one id per request: {lines:#?}");
+}
+
+#[test]
+fn a_sane_incoming_request_id_is_logged_and_echoed() {
+    install_logger();
+    let server = TestServer::default_app();
+    let mut client = server.connect();
+    let me = client.local_addr().to_string();
+    let response =
+        client.request("GET /traced HTTP/1.1\r\nHost: test\r\nX-Request-Id: nginx-7f3a\r\n\r\n");
+    assert_eq!(response.header("x-request-id"), Some("nginx-7f3a"));
+    let lines = lines_of(&me, 1);
+    assert_eq!(id_of(&lines[0]), "nginx-7f3a");
 }
 
 #[test]
@@ -146,6 +168,7 @@ fn rejected_and_timed_out_requests_are_logged_too() {
     let (_, _, status, bytes, _) = fields(&lines[0]);
     assert_eq!(status, 400);
     assert_eq!(bytes, response.body.len() as u64);
+    assert_eq!(id_of(&lines[0]), "-", "bytes that never became a request");
 
     let mut slow = server.connect();
     let me = slow.local_addr().to_string();

@@ -37,3 +37,23 @@ fn a_conflict_names_both_routes_and_the_app_does_not_start() {
     // Binding is refused the same way: the server never starts.
     assert!(App::new().bind("127.0.0.1:0").is_err());
 }
+
+#[test]
+fn main_prints_a_start_error_as_text() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_start_error"))
+        .output()
+        .expect("run the program");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(
+            "Error: the app cannot start:\n  - two routes answer the same GET requests"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("start_error::by_id at tests/src/bin/start_error.rs:12"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Invalid(["), "not a debug dump: {stderr}");
+}

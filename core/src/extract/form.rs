@@ -44,6 +44,14 @@ impl<'a, T: DeserializeOwned> FromRequest<'a> for Form<T> {
             .map(Form)
             .map_err(|e| Error::new(form_status(&e), format!("invalid form: {e}")))
     }
+
+    /// Absent: no body and no `Content-Type`.
+    fn from_request_optional(req: &'a Request) -> Result<Option<Self>, Error> {
+        if super::has_no_body(req) {
+            return Ok(None);
+        }
+        Self::from_request(req).map(Some)
+    }
 }
 
 /// Every part of a `multipart/form-data` body, files included.
@@ -66,6 +74,14 @@ impl<'a> FromRequest<'a> for Multipart {
             ));
         }
         multipart_parts(req).map(Multipart)
+    }
+
+    /// Absent: no body and no `Content-Type`.
+    fn from_request_optional(req: &'a Request) -> Result<Option<Self>, Error> {
+        if super::has_no_body(req) {
+            return Ok(None);
+        }
+        Self::from_request(req).map(Some)
     }
 }
 

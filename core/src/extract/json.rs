@@ -36,6 +36,14 @@ impl<'a, T: DeserializeOwned> FromRequest<'a> for Json<T> {
             Error::new(status, format!("invalid JSON: {e}"))
         })
     }
+
+    /// Absent: no body and no `Content-Type`.
+    fn from_request_optional(req: &'a Request) -> Result<Option<Self>, Error> {
+        if super::has_no_body(req) {
+            return Ok(None);
+        }
+        Self::from_request(req).map(Some)
+    }
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {

@@ -17,6 +17,7 @@ use std::any::TypeId;
 
 use crate::http::Request;
 use crate::respond::Error;
+use crate::server::RequestId;
 
 pub use cookies::Cookies;
 pub use form::{Form, Multipart};
@@ -53,10 +54,28 @@ pub trait FromRequest<'a>: Sized {
     /// Makes the value, or says why the request cannot be answered.
     fn from_request(req: &'a Request) -> Result<Self, Error>;
 
+    /// What an `Option<Self>` argument gets: `Ok(None)` when the request
+    /// simply does not have this (no query string, no body), and the
+    /// refusal when it has it but malformed — a broken form stays a `400`
+    /// rather than turning into a silent `None` (axum 0.8 changed the same
+    /// thing for the same reason).
+    ///
+    /// rung's extractors say what "absent" means for each. The default,
+    /// for extractors of your own, takes every refusal as absent.
+    fn from_request_optional(req: &'a Request) -> Result<Option<Self>, Error> {
+        Ok(Self::from_request(req).ok())
+    }
+
     /// Declares what this extractor needs from the app, so that a missing
     /// piece stops the server at start-up instead of failing each request.
     /// Most extractors need nothing.
     fn requirements(_requirements: &mut Requirements) {}
+}
+
+/// Whether the request has no body at all (nor a type for one): then a
+/// body extractor in an `Option` is `None`.
+pub(crate) fn has_no_body(req: &Request) -> bool {
+    req.body().is_empty() && req.header("content-type").is_none()
 }
 
 /// The request itself: `fn handler(req: &Request)`.
@@ -66,14 +85,24 @@ impl<'a> FromRequest<'a> for &'a Request {
     }
 }
 
-/// Optional extractors: `None` instead of a rejection.
+/// Optional extractors: `None` when the request does not have it (see
+/// [`FromRequest::from_request_optional`]).
 impl<'a, T: FromRequest<'a>> FromRequest<'a> for Option<T> {
     fn from_request(req: &'a Request) -> Result<Self, Error> {
-        Ok(T::from_request(req).ok())
+        T::from_request_optional(req)
     }
 
     fn requirements(requirements: &mut Requirements) {
         T::requirements(requirements)
+    }
+}
+
+/// The request's id: `fn handler(id: RequestId)` (see [`RequestId`]).
+impl<'a> FromRequest<'a> for RequestId {
+    fn from_request(req: &'a Request) -> Result<Self, Error> {
+        req.request_id()
+            .cloned()
+            .ok_or_else(|| Error::internal("this request has no id: it was not served"))
     }
 }
 

@@ -19,4 +19,12 @@ impl<'a, T: DeserializeOwned> FromRequest<'a> for Query<T> {
             .map(Query)
             .map_err(|e| Error::new(Status::BAD_REQUEST, format!("bad query string: {e}")))
     }
+
+    /// Absent: no query string, or an empty one (`/search?`).
+    fn from_request_optional(req: &'a Request) -> Result<Option<Self>, Error> {
+        match req.query() {
+            None | Some("") => Ok(None),
+            Some(_) => Self::from_request(req).map(Some),
+        }
+    }
 }

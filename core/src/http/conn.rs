@@ -363,6 +363,7 @@ impl<T: Transport> Connection<T> {
                     match decoder.feed(input) {
                         Err(error) => {
                             let method = head.method;
+                            let error = error.for_target(&head.target);
                             self.answer_error(dispatch, &error, Some(method));
                             progressed = true;
                         }
@@ -527,7 +528,10 @@ impl<T: Transport> Connection<T> {
         // The 408 goes through the layer above and the response writer
         // like every other error: a hand-written literal here had no `Date`
         // (SPEC §3: every response has one) and logged no duration.
-        let error = HttpError::new(Status::REQUEST_TIMEOUT, "request timeout");
+        let mut error = HttpError::new(Status::REQUEST_TIMEOUT, "request timeout");
+        if let Reading::Body { head, .. } = &self.reading {
+            error = error.for_target(&head.target);
+        }
         let response = dispatch.reject(&error);
         let (head_only, started) = match &self.reading {
             Reading::Body { head, .. } => (head.method == Method::Head, self.request_started),

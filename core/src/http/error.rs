@@ -13,12 +13,28 @@ pub struct HttpError {
     pub status: Status,
     /// A short explanation, sent as the body of the error response.
     pub message: &'static str,
+    /// The request target as sent (`/api/upload?x=1`), when the request
+    /// got that far before the error (a `413` decided from the headers, a
+    /// broken chunk, a body that stalled): the app can then answer with
+    /// its error page for that path. `None` for bytes that never became a
+    /// request line.
+    pub target: Option<String>,
 }
 
 impl HttpError {
     /// An error with `status` and `message`.
     pub const fn new(status: Status, message: &'static str) -> HttpError {
-        HttpError { status, message }
+        HttpError {
+            status,
+            message,
+            target: None,
+        }
+    }
+
+    /// The same error, for a request whose target was read.
+    pub fn for_target(mut self, target: &str) -> HttpError {
+        self.target = Some(target.to_string());
+        self
     }
 
     /// `400 Bad Request` with `message`.

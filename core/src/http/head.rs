@@ -126,6 +126,49 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
     let origin_form = target.starts_with('/');
     let (target, path_end, path) = check_target(method, target)?;
 
+    // From here on the target is known: an error names it, so that the
+    // app can answer with its error page for that path (a 413 under
+    // `/api/` is JSON).
+    let fields = fields(&req, version, origin_form, limits).map_err(|e| e.for_target(&target))?;
+    let Fields {
+        headers,
+        framing,
+        keep_alive,
+        expect_continue,
+    } = fields;
+    let head = RequestHead {
+        method,
+        target,
+        path_end,
+        path,
+        version,
+        headers,
+        framing,
+        keep_alive,
+        expect_continue,
+    };
+    Ok(Parsed::Complete {
+        head: Box::new(head),
+        len,
+    })
+}
+
+/// What the header fields decide: the fields themselves, the framing, and
+/// what the client asks of the connection.
+struct Fields {
+    headers: Headers,
+    framing: Framing,
+    keep_alive: bool,
+    expect_continue: bool,
+}
+
+/// Reads and checks the header fields of a parsed request.
+fn fields(
+    req: &httparse::Request<'_, '_>,
+    version: Version,
+    origin_form: bool,
+    limits: &Limits,
+) -> Result<Fields, HttpError> {
     let mut headers = Headers::with_capacity(req.headers.len());
     for field in req.headers.iter() {
         // httparse lets bytes 0x80-0xFF through; rung's headers are text.
@@ -149,20 +192,11 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
             ))
         }
     };
-    let head = RequestHead {
-        method,
-        target,
-        path_end,
-        path,
-        version,
+    Ok(Fields {
         headers,
         framing,
         keep_alive,
         expect_continue,
-    };
-    Ok(Parsed::Complete {
-        head: Box::new(head),
-        len,
     })
 }
 

@@ -1,6 +1,6 @@
-//! The dispatcher: between a connection and the service. It calls the
-//! service for each request, turns a panic into a `500`, answers bytes
-//! that never became a request, and writes the access log.
+//! The dispatcher: between a connection and the service. It gives each
+//! request its id, calls the service, turns a panic into a `500`, answers
+//! bytes that never became a request, and writes the access log.
 //!
 //! The connection (`http/conn.rs`) asks it for all of that through the
 //! [`Dispatch`] trait, so the connection itself stays a state machine of
@@ -11,8 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::request_id::{self, RequestId};
 use super::Service;
-use crate::http::conn::{Dispatch, Exchange, Settings};
+use crate::http::conn::{Dispatch, Exchange, RequestLine, Settings};
 use crate::http::{HttpError, Request, Response, Status};
 
 /// Calls `service` for the connections of one server.
@@ -47,8 +48,9 @@ impl Dispatch for Dispatcher {
     }
 
     fn call(&self, request: &mut Request) -> Response {
+        request_id::assign(request);
         let service = &self.service;
-        match catch_unwind(AssertUnwindSafe(|| service.call(request))) {
+        let mut response = match catch_unwind(AssertUnwindSafe(|| service.call(request))) {
             Ok(response) => response,
             Err(panic) => {
                 log::error!(
@@ -60,7 +62,15 @@ impl Dispatch for Dispatcher {
                 let error = HttpError::new(Status::INTERNAL_SERVER_ERROR, "internal server error");
                 self.reject(&error)
             }
+        };
+        if let Some(id) = request.request_id() {
+            if !response.headers().contains(request_id::HEADER) {
+                response
+                    .headers_mut()
+                    .insert(request_id::HEADER, id.to_string());
+            }
         }
+        response
     }
 
     /// The service's answer to `error`, or a plain one if that panics.
@@ -71,16 +81,26 @@ impl Dispatch for Dispatcher {
     }
 
     /// One line of the access log: client, request line, status, body
-    /// bytes and time taken (formatted only when the line is logged).
+    /// bytes, time taken and request id (`-` for bytes that never became a
+    /// request), formatted only when the line is logged:
+    ///
+    /// ```text
+    /// 127.0.0.1:52144 "GET /about HTTP/1.1" 200 1532 0.211ms 5f0c2a9e81d34b77-1a
+    /// ```
     fn answered(&self, exchange: &Exchange<'_>) {
+        let id = match exchange.request {
+            RequestLine::Request(request) => request.extensions().get::<RequestId>(),
+            _ => None,
+        };
         log::info!(
             target: "rung::access",
-            "{} \"{}\" {} {} {:.3}ms",
+            "{} \"{}\" {} {} {:.3}ms {}",
             exchange.peer,
             exchange.request,
             exchange.status.code(),
             exchange.bytes,
-            exchange.elapsed.as_secs_f64() * 1000.0
+            exchange.elapsed.as_secs_f64() * 1000.0,
+            id.map_or("-", RequestId::as_str)
         );
     }
 

@@ -29,6 +29,7 @@
 mod dispatcher;
 mod poller;
 mod reports;
+pub(crate) mod request_id;
 mod table;
 
 use std::io;
@@ -42,12 +43,13 @@ use crate::config::Config;
 use crate::http::conn::{Dispatch, Next, Settings};
 use crate::http::io::Scratch;
 use crate::http::{HttpError, Request, Response};
-use dispatcher::Dispatcher;
+pub(crate) use dispatcher::Dispatcher;
 use poller::{Poller, Report};
 use reports::{Reports, WAKER};
 use table::{Connection, Table, LISTENER};
 
 pub(crate) use dispatcher::panic_message;
+pub use request_id::RequestId;
 
 /// How often the supervisor checks timeouts and the shutdown flag, and the
 /// longest a worker sleeps before it notices a shutdown.

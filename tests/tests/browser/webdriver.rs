@@ -139,12 +139,17 @@ impl Browser {
     /// The visible text of the whole page (read by a script, so that a
     /// page still loading gives "" instead of a stale element).
     pub fn page_text(&self) -> String {
-        let script =
-            json!({ "script": "return document.body ? document.body.innerText : '';", "args": [] });
-        self.session_call("POST", "/execute/sync", Some(script))
+        self.run("return document.body ? document.body.innerText : '';")
             .as_str()
             .unwrap_or_default()
             .to_string()
+    }
+
+    /// Runs `script` in the page (as the test, not as the page: a content
+    /// security policy does not stop it) and returns what it returns.
+    pub fn run(&self, script: &str) -> Value {
+        let body = json!({ "script": script, "args": [] });
+        self.session_call("POST", "/execute/sync", Some(body))
     }
 }
 

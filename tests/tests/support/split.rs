@@ -29,7 +29,8 @@ pub struct Plan {
 }
 
 /// A response reduced to what must not depend on how the request arrived:
-/// status, reason, headers (names lowercased, `Date` left out) and body.
+/// status, reason, headers (names lowercased; `Date` and the request id,
+/// which differ from one exchange to the next, left out) and body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Seen {
     pub status: u16,
@@ -39,7 +40,8 @@ pub struct Seen {
 }
 
 impl Seen {
-    /// `response` without its `Date`, after checking that it is well framed.
+    /// `response` without its `Date` and `X-Request-Id`, after checking that
+    /// it is well framed.
     pub fn of(response: &RawResponse) -> Seen {
         if response.status >= 200 {
             response.assert_well_framed();
@@ -50,7 +52,9 @@ impl Seen {
             headers: response
                 .headers
                 .iter()
-                .filter(|(name, _)| !name.eq_ignore_ascii_case("date"))
+                .filter(|(name, _)| {
+                    !name.eq_ignore_ascii_case("date") && !name.eq_ignore_ascii_case("x-request-id")
+                })
                 .map(|(name, value)| (name.to_ascii_lowercase(), value.clone()))
                 .collect(),
             body: response.body.clone(),

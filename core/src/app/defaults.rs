@@ -1,0 +1,219 @@
+//! The safe defaults an app ships with, on unless it turns them off:
+//! security headers on every response, and cross-origin protection for
+//! requests that change something.
+
+use crate::http::{Method, Request, Response, Status};
+use crate::respond::Error;
+
+/// The security headers every response carries by default, and why.
+pub const SECURITY_HEADERS: [(&str, &str); 4] = [
+    // Browsers must not guess a type other than `Content-Type`: an upload
+    // served as `text/plain` is never run as a script.
+    ("X-Content-Type-Options", "nosniff"),
+    // No other site may show these pages in a frame (clickjacking).
+    ("X-Frame-Options", "DENY"),
+    // Other sites see only the origin in `Referer`, never a path that may
+    // hold a token or a search.
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    // A window this site opens, or that opens it, from another origin gets
+    // no handle on it (no `window.opener` tricks).
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+];
+
+/// Headers added to every response that does not set them itself.
+#[derive(Clone, Debug)]
+pub(crate) struct SecurityHeaders {
+    headers: Vec<(String, String)>,
+}
+
+impl Default for SecurityHeaders {
+    fn default() -> SecurityHeaders {
+        SecurityHeaders {
+            headers: SECURITY_HEADERS
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
+        }
+    }
+}
+
+impl SecurityHeaders {
+    /// Adds `name`, or changes its value.
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.remove(name);
+        self.headers.push((name.to_string(), value.to_string()));
+    }
+
+    /// Sends `name` no more.
+    pub fn remove(&mut self, name: &str) {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    }
+
+    /// Adds every header the response does not have: a handler that sets
+    /// one itself (a page that may be framed) keeps its own value.
+    pub fn apply(&self, response: &mut Response) {
+        for (name, value) in &self.headers {
+            if !response.headers().contains(name) {
+                response.headers_mut().append(name.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// Cross-origin protection without tokens, after Go's
+/// `http.CrossOriginProtection`: a browser tells where a request comes
+/// from (`Sec-Fetch-Site`, or else `Origin`), and a form posted to this
+/// site by a page of another origin is refused with `403` — the attack
+/// called cross-site request forgery. Clients that send neither header
+/// (curl, scripts, API clients with a token) are not browsers acting for
+/// a visitor, and pass.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CrossOrigin {
+    /// Turned off by the app.
+    pub off: bool,
+    /// Origins allowed to send unsafe requests: `https://admin.example.com`.
+    pub trusted: Vec<String>,
+    /// Route patterns exempt from the check, as written: `/hooks/{*path}`.
+    pub exempt: Vec<String>,
+}
+
+impl CrossOrigin {
+    /// Refuses `req` with a `403` if a browser sent it from another origin.
+    /// `route` is the pattern of the route that would answer it.
+    pub fn check(&self, req: &Request, route: &str) -> Result<(), Error> {
+        // Safe methods change nothing; OPTIONS is answered by rung itself.
+        let unsafe_method = matches!(
+            req.method(),
+            Method::Post | Method::Put | Method::Patch | Method::Delete
+        );
+        if self.off || !unsafe_method || self.exempt.iter().any(|p| p == route) {
+            return Ok(());
+        }
+        let origin = req.header("origin");
+        if origin.is_some_and(|o| self.trusted.iter().any(|t| t.eq_ignore_ascii_case(o))) {
+            return Ok(());
+        }
+        if let Some(site) = req.header("sec-fetch-site") {
+            // `none`: the visitor typed the address or used a bookmark.
+            return match site {
+                "same-origin" | "none" => Ok(()),
+                _ => Err(refused(&format!("the request came from a {site} page"))),
+            };
+        }
+        // An older browser: compare `Origin` with the host it asked for.
+        match (origin, req.header("host")) {
+            (None, _) => Ok(()),
+            (Some(origin), Some(host)) if host_of(origin).eq_ignore_ascii_case(host) => Ok(()),
+            (Some(origin), _) => Err(refused(&format!("the request came from {origin}"))),
+        }
+    }
+}
+
+/// `https://example.com:8443` → `example.com:8443`; `null` stays `null`
+/// (and matches no host).
+fn host_of(origin: &str) -> &str {
+    origin.split_once("://").map_or(origin, |(_, host)| host)
+}
+
+fn refused(why: &str) -> Error {
+    Error::new(
+        Status::FORBIDDEN,
+        format!("cross-origin request refused: {why}, not from this site"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: Method, headers: &[(&str, &str)]) -> Request {
+        let mut builder = Request::builder(method, "/contact").header("Host", "127.0.0.1:9000");
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        builder.build()
+    }
+
+    fn allowed(protection: &CrossOrigin, method: Method, headers: &[(&str, &str)]) -> bool {
+        protection
+            .check(&request(method, headers), "/contact")
+            .is_ok()
+    }
+
+    #[test]
+    fn the_rule_of_the_spec() {
+        let p = CrossOrigin::default();
+        use Method::*;
+        // Neither header: curl, scripts, API clients.
+        assert!(allowed(&p, Post, &[]));
+        for site in ["same-origin", "none"] {
+            assert!(allowed(&p, Post, &[("Sec-Fetch-Site", site)]));
+        }
+        for site in ["same-site", "cross-site", "anything"] {
+            assert!(!allowed(&p, Post, &[("Sec-Fetch-Site", site)]), "{site}");
+        }
+        // Sec-Fetch-Site wins over Origin when both are sent.
+        let both = [
+            ("Sec-Fetch-Site", "cross-site"),
+            ("Origin", "http://127.0.0.1:9000"),
+        ];
+        assert!(!allowed(&p, Post, &both));
+        // Origin alone: the same host and port, or refused.
+        assert!(allowed(&p, Post, &[("Origin", "http://127.0.0.1:9000")]));
+        assert!(!allowed(&p, Post, &[("Origin", "http://127.0.0.1:9001")]));
+        assert!(!allowed(&p, Delete, &[("Origin", "https://evil.example")]));
+        assert!(!allowed(&p, Put, &[("Origin", "null")]));
+        // Safe methods are never checked.
+        assert!(allowed(&p, Get, &[("Sec-Fetch-Site", "cross-site")]));
+        assert!(allowed(&p, Head, &[("Origin", "https://evil.example")]));
+    }
+
+    #[test]
+    fn trusted_origins_exemptions_and_off() {
+        let cross = [
+            ("Sec-Fetch-Site", "cross-site"),
+            ("Origin", "https://admin.example"),
+        ];
+        let trusting = CrossOrigin {
+            trusted: vec!["https://admin.example".into()],
+            ..CrossOrigin::default()
+        };
+        assert!(allowed(&trusting, Method::Post, &cross));
+        let exempting = CrossOrigin {
+            exempt: vec!["/contact".into()],
+            ..CrossOrigin::default()
+        };
+        assert!(allowed(&exempting, Method::Post, &cross));
+        let other_route = exempting.check(&request(Method::Post, &cross), "/other");
+        assert_eq!(other_route.unwrap_err().status(), Status::FORBIDDEN);
+        let off = CrossOrigin {
+            off: true,
+            ..CrossOrigin::default()
+        };
+        assert!(allowed(&off, Method::Post, &cross));
+    }
+
+    #[test]
+    fn security_headers_are_added_unless_set() {
+        let mut headers = SecurityHeaders::default();
+        let mut response = Response::text("x").with_header("X-Frame-Options", "SAMEORIGIN");
+        headers.apply(&mut response);
+        assert_eq!(
+            response.headers().get("x-frame-options"),
+            Some("SAMEORIGIN")
+        );
+        assert_eq!(
+            response.headers().get("x-content-type-options"),
+            Some("nosniff")
+        );
+        headers.remove("referrer-policy");
+        headers.set("Content-Security-Policy", "default-src 'self'");
+        let mut response = Response::text("x");
+        headers.apply(&mut response);
+        assert_eq!(response.headers().get("referrer-policy"), None);
+        assert_eq!(
+            response.headers().get("content-security-policy"),
+            Some("default-src 'self'")
+        );
+    }
+}

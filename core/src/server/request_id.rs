@@ -1,0 +1,119 @@
+//! Request ids: one per request, echoed in the `X-Request-Id` response
+//! header and written in the access log line, so that a line of a log, a
+//! page a user reports and a handler's own log messages can be tied
+//! together — across a proxy and several instances too.
+//!
+//! An incoming `X-Request-Id` is kept when it is sane (1 to 64 visible
+//! ASCII characters), so that a proxy's id (nginx's `$request_id`) carries
+//! through; anything else is replaced by a new id. A new id is this
+//! process's random 64-bit prefix and a counter: unique within a process
+//! without a lock, and across instances with overwhelming probability.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+use crate::http::Request;
+
+/// The header that carries the id, in and out.
+pub const HEADER: &str = "X-Request-Id";
+
+/// The longest incoming id kept: longer ones are replaced, so that a
+/// client cannot make every log line of its requests arbitrarily long.
+pub const MAX_LEN: usize = 64;
+
+/// The id of one request: read it with `req.request_id()` or a
+/// `RequestId` handler argument.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RequestId(String);
+
+impl RequestId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Request {
+    /// The id of this request (see [`RequestId`]); `None` only for a
+    /// request built by hand and never served.
+    pub fn request_id(&self) -> Option<&RequestId> {
+        self.extensions().get::<RequestId>()
+    }
+}
+
+/// Gives `request` its id: the incoming one if sane, else a new one.
+pub(crate) fn assign(request: &mut Request) {
+    let id = match request.header(HEADER) {
+        Some(incoming) if is_sane(incoming) => incoming.to_string(),
+        _ => new_id(),
+    };
+    request.extensions_mut().insert(RequestId(id));
+}
+
+/// 1 to [`MAX_LEN`] visible ASCII characters: safe in a header and a log.
+fn is_sane(id: &str) -> bool {
+    (1..=MAX_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// `5f0c2a9e81d34b77-1a`: the process's prefix, then a counter (hex).
+fn new_id() -> String {
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| {
+        let mut bytes = [0u8; 8];
+        // Without randomness (it never fails on Linux), ids are still
+        // unique within the process.
+        let _ = getrandom::fill(&mut bytes);
+        u64::from_le_bytes(bytes)
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix:016x}-{n:x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Method;
+
+    fn id_for(incoming: Option<&str>) -> String {
+        let mut builder = Request::builder(Method::Get, "/");
+        if let Some(value) = incoming {
+            builder = builder.header(HEADER, value);
+        }
+        let mut request = builder.build();
+        assign(&mut request);
+        request.request_id().unwrap().to_string()
+    }
+
+    #[test]
+    fn a_sane_incoming_id_is_kept() {
+        assert_eq!(id_for(Some("abc-123")), "abc-123");
+        let longest = "x".repeat(MAX_LEN);
+        assert_eq!(id_for(Some(&longest)), longest);
+    }
+
+    #[test]
+    fn anything_else_gets_a_new_id() {
+        for bad in ["", "a b", "é", &"x".repeat(MAX_LEN + 1), "a\tb"] {
+            let id = id_for(Some(bad));
+            assert_ne!(id, bad);
+            assert!(is_sane(&id), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn new_ids_are_unique() {
+        let a = id_for(None);
+        let b = id_for(None);
+        assert_ne!(a, b);
+        assert_eq!(a.split('-').next(), b.split('-').next(), "same prefix");
+        assert!(a.len() <= MAX_LEN);
+    }
+}
