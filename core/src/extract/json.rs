@@ -52,7 +52,7 @@ impl<T: Serialize> IntoResponse for Json<T> {
             Ok(text) => Response::json_text(text),
             Err(e) => {
                 log::error!("cannot serialize a JSON response: {e}");
-                crate::Error::internal("cannot serialize the response").into_response()
+                Error::internal("cannot serialize the response").into_response()
             }
         }
     }
