@@ -1,9 +1,10 @@
 //! rung: `/plaintext` and `/json`, written the way a user would write them
 //! (route attributes, the router, `IntoResponse`; no benchmark-only path).
 //!
-//! Like the peers (hyper and actix-web with 2 worker threads), it runs 2
-//! workers; `RUNG_WORKERS=N` changes that. With `RUNG_BENCH_FILES=DIR`, it
-//! also serves DIR under `/files/` (the big-file check of run.sh).
+//! It runs with rung's defaults, as a user gets them (`RUNG_WORKERS=N`
+//! changes the worker count, for experiments only). With
+//! `RUNG_BENCH_FILES=DIR`, it also serves DIR under `/files/` (the
+//! big-file check of run.sh).
 
 use rung::{get, App, Json};
 use serde::Serialize;
@@ -33,10 +34,9 @@ fn main() -> Result<(), rung::StartError> {
     if let Ok(dir) = std::env::var("RUNG_BENCH_FILES") {
         app = app.files("/files", dir);
     }
-    app.config_mut().workers = match std::env::var("RUNG_WORKERS") {
-        Ok(n) => n.parse().expect("RUNG_WORKERS is a number"),
-        Err(_) => 2,
-    };
+    if let Ok(n) = std::env::var("RUNG_WORKERS") {
+        app.config_mut().workers = n.parse().expect("RUNG_WORKERS is a number");
+    }
     println!("rung listening on {addr}");
     app.serve(addr)
 }

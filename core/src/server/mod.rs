@@ -45,7 +45,7 @@ use crate::http::io::Scratch;
 use crate::http::{HttpError, Request, Response};
 pub(crate) use dispatcher::Dispatcher;
 use poller::{Poller, Report};
-use reports::{Reports, WAKER};
+use reports::{Reports, Watchdog, WAKER};
 use table::{Connection, Table, LISTENER};
 
 pub(crate) use dispatcher::panic_message;
@@ -140,7 +140,7 @@ impl Server {
         let addr = listener.local_addr()?;
         let poller = Poller::new()?;
         poller.add_listener(&listener, LISTENER)?;
-        let reports = Reports::new(config.workers.max(1), &poller)?;
+        let reports = Reports::new(config.workers.max(1), watchers(), &poller)?;
         let shutting_down = Arc::new(AtomicBool::new(false));
         let settings = Settings {
             limits: config.limits.clone(),
@@ -198,6 +198,10 @@ impl Server {
                 .name(format!("rung-worker-{i}"))
                 .spawn(move || worker(&shared))?;
         }
+        let shared = self.shared.clone();
+        thread::Builder::new()
+            .name("rung-watchdog".into())
+            .spawn(move || Watchdog::new(&shared.reports).run(&shared.stopped))?;
         supervise(&self.shared);
         Ok(())
     }
@@ -230,6 +234,14 @@ fn raise_open_file_limit() {
             );
         }
     }
+}
+
+/// How many workers wait for the kernel's reports at once: one per CPU this
+/// process may run on (`taskset` and cgroup limits count), so that with
+/// quick handlers each CPU has one thread and no request wakes another.
+/// The other workers are spares for handlers that block (`reports.rs`).
+fn watchers() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// The loop of one worker thread.

@@ -10,12 +10,29 @@
 //! other worker is free to take them, it wakes a sleeping worker: it
 //! writes to an eventfd that sits in the same epoll instance, and the
 //! kernel wakes exactly one waiting worker for it.
+//!
+//! # Watchers and spares
+//!
+//! Only as many workers as there are CPUs wait for reports at once (the
+//! *watchers*); the others are *spares*, parked on a condition variable.
+//! With quick handlers the watchers do all the work, each on its own CPU,
+//! and no request wakes another thread: the tail stays short, the cache
+//! warm. (With 16 threads all in `epoll_wait`, the kernel hands each
+//! report to the next thread in line, so every request woke a cold thread,
+//! and with more threads runnable than CPUs the tail was the scheduler's.)
+//!
+//! A handler that blocks (a slow query, the `/sleep` lesson) must not hold
+//! up the others. The [`Watchdog`] looks every millisecond while workers
+//! are busy: when no worker is waiting for reports and no work was
+//! finished since its last look, someone is stuck, and it wakes a spare,
+//! which starts watching in the stuck worker's place. When the stuck
+//! worker is done, there is a watcher too many, and it parks as a spare.
 
 use std::collections::VecDeque;
 use std::io;
 use std::os::fd::OwnedFd;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rustix::event::{eventfd, EventfdFlags};
@@ -28,15 +45,31 @@ pub const BATCH: usize = 32;
 /// The token of the eventfd that wakes a sleeping worker.
 pub const WAKER: Token = Token(u64::MAX);
 
+/// How often the watchdog looks while workers are busy: how long a
+/// handler may block before a spare takes over watching for reports.
+pub const WATCHDOG_TICK: Duration = Duration::from_millis(1);
+
+/// How long the watchdog sleeps at most while no worker is busy (it looks
+/// more often again as soon as one is).
+const WATCHDOG_IDLE_TICK: Duration = Duration::from_millis(10);
+
 /// The shared queue of reports, and who is free to take them.
 pub struct Reports {
     queue: Mutex<VecDeque<Report>>,
     /// How many workers there are.
     workers: usize,
+    /// How many may wait in `epoll_wait` at once: one per CPU.
+    watchers: usize,
     /// Workers blocked in `epoll_wait`.
     sleeping: AtomicUsize,
     /// Workers accepting or working on a connection.
     busy: AtomicUsize,
+    /// Pieces of work finished so far: the watchdog's sign of progress.
+    finished: AtomicU64,
+    /// Spares parked, waiting to be woken.
+    parked: Mutex<usize>,
+    /// Wakes a parked spare.
+    unpark: Condvar,
     /// Written to wake one sleeping worker. Its count is never read back:
     /// edge-triggered, each write is a new report, and the count would need
     /// 2^64 writes to fill up.
@@ -44,17 +77,27 @@ pub struct Reports {
 }
 
 impl Reports {
-    /// A queue for `workers` workers, its waker registered in `poller`.
-    pub fn new(workers: usize, poller: &Poller) -> io::Result<Reports> {
+    /// A queue for `workers` workers of which `watchers` may wait for the
+    /// kernel at once, its waker registered in `poller`.
+    pub fn new(workers: usize, watchers: usize, poller: &Poller) -> io::Result<Reports> {
         let waker = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
         poller.add_waker(&waker, WAKER)?;
         Ok(Reports {
             queue: Mutex::new(VecDeque::with_capacity(BATCH)),
             workers,
+            watchers: watchers.clamp(1, workers.max(1)),
             sleeping: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
+            finished: AtomicU64::new(0),
+            parked: Mutex::new(0),
+            unpark: Condvar::new(),
             waker,
         })
+    }
+
+    fn parked(&self) -> MutexGuard<'_, usize> {
+        // A count, changed in one step: never half-done.
+        self.parked.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn queue(&self) -> MutexGuard<'_, VecDeque<Report>> {
@@ -73,6 +116,17 @@ impl Reports {
     ) -> io::Result<Option<Report>> {
         if let Some(report) = self.queue().pop_front() {
             return Ok(Some(report));
+        }
+        if self.sleeping.load(SeqCst) >= self.watchers {
+            // Enough watchers: wait as a spare until the watchdog needs one
+            // (or `timeout`, so that a shutdown is noticed).
+            let parked = self.parked();
+            let (mut parked, _) = self
+                .unpark
+                .wait_timeout(Self::count_in(parked), timeout)
+                .unwrap_or_else(|p| p.into_inner());
+            *parked -= 1;
+            return Ok(None);
         }
         self.sleeping.fetch_add(1, SeqCst);
         // Look again now that we count as sleeping: reports queued just
@@ -107,6 +161,58 @@ impl Reports {
     /// Called when a worker is done with a report.
     pub fn end_work(&self) {
         self.busy.fetch_sub(1, SeqCst);
+        self.finished.fetch_add(1, SeqCst);
+    }
+
+    /// Counts one more spare in `parked` (the guard the caller waits on).
+    fn count_in(mut parked: MutexGuard<'_, usize>) -> MutexGuard<'_, usize> {
+        *parked += 1;
+        parked
+    }
+}
+
+/// Watches the workers: wakes a spare when they are stuck (see the module
+/// doc). Runs on a thread of its own until `stopped`.
+pub struct Watchdog<'a> {
+    reports: &'a Reports,
+    /// `finished` at the last look.
+    last_finished: u64,
+}
+
+impl<'a> Watchdog<'a> {
+    /// A watchdog over `reports`.
+    pub fn new(reports: &'a Reports) -> Watchdog<'a> {
+        Watchdog {
+            reports,
+            last_finished: reports.finished.load(SeqCst),
+        }
+    }
+
+    /// Looks once: wakes a spare if workers are busy, none waits for the
+    /// kernel, and nothing was finished since the last look. Returns how
+    /// long to sleep before the next look.
+    pub fn look(&mut self) -> Duration {
+        let r = self.reports;
+        let finished = r.finished.load(SeqCst);
+        let busy = r.busy.load(SeqCst);
+        let stuck = busy > 0 && r.sleeping.load(SeqCst) == 0 && finished == self.last_finished;
+        self.last_finished = finished;
+        if stuck && *r.parked() > 0 {
+            r.unpark.notify_one();
+        }
+        if busy > 0 {
+            WATCHDOG_TICK
+        } else {
+            WATCHDOG_IDLE_TICK
+        }
+    }
+
+    /// Looks until `stopped` is set.
+    pub fn run(mut self, stopped: &AtomicBool) {
+        while !stopped.load(SeqCst) {
+            let pause = self.look();
+            std::thread::sleep(pause);
+        }
     }
 }
 
@@ -128,7 +234,7 @@ mod tests {
     #[test]
     fn starting_work_with_reports_queued_wakes_a_sleeper() {
         let poller = Arc::new(Poller::new().unwrap());
-        let reports = Arc::new(Reports::new(2, &poller).unwrap());
+        let reports = Arc::new(Reports::new(2, 2, &poller).unwrap());
         let sleeper = {
             let (poller, reports) = (poller.clone(), reports.clone());
             std::thread::spawn(move || {
@@ -165,7 +271,7 @@ mod tests {
     #[test]
     fn no_wake_when_a_worker_is_free() {
         let poller = Poller::new().unwrap();
-        let reports = Reports::new(3, &poller).unwrap();
+        let reports = Reports::new(3, 3, &poller).unwrap();
         reports.sleeping.fetch_add(1, SeqCst); // one asleep, one free, this one busy
         reports.queue().push_back(report(7));
         reports.start_work();
@@ -174,5 +280,52 @@ mod tests {
             .wait(&mut batch, 8, Duration::from_millis(50))
             .unwrap();
         assert!(batch.is_empty(), "nobody needed waking: {batch:?}");
+    }
+
+    /// Enough watchers: a worker parks as a spare, and the watchdog wakes
+    /// it when the busy workers make no progress and none is watching.
+    #[test]
+    fn a_spare_is_woken_only_when_the_workers_are_stuck() {
+        let poller = Arc::new(Poller::new().unwrap());
+        let reports = Arc::new(Reports::new(2, 1, &poller).unwrap());
+        reports.sleeping.fetch_add(1, SeqCst); // the one watcher
+        let spare = {
+            let (poller, reports) = (poller.clone(), reports.clone());
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let got = reports
+                    .next(&poller, &mut Vec::new(), Duration::from_secs(5))
+                    .unwrap();
+                (got, started.elapsed())
+            })
+        };
+        while *reports.parked() == 0 {
+            std::thread::yield_now();
+        }
+        let mut watchdog = Watchdog::new(&reports);
+        // Idle: nothing to do, and a slow look.
+        assert_eq!(watchdog.look(), WATCHDOG_IDLE_TICK);
+        // The watcher takes work and finishes it: progress, no wake.
+        reports.sleeping.fetch_sub(1, SeqCst);
+        reports.start_work();
+        reports.end_work();
+        reports.start_work();
+        assert_eq!(watchdog.look(), WATCHDOG_TICK);
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(
+            *reports.parked(),
+            1,
+            "still parked: the worker is not stuck"
+        );
+        // Now it stays in its handler: the next look wakes the spare.
+        watchdog.look();
+        let (got, waited) = spare.join().unwrap();
+        assert!(got.is_none(), "a spare comes back empty-handed, to watch");
+        assert!(
+            waited < Duration::from_secs(1),
+            "the spare slept {waited:?}"
+        );
+        assert_eq!(*reports.parked(), 0);
+        reports.end_work();
     }
 }
