@@ -1,7 +1,5 @@
-//! The next level: data that survives a crash.
-//!
-//! Messages live in one append-only file, `messages.jsonl`, in the data
-//! directory: one JSON object per line.
+//! The file backend: every message in one append-only file,
+//! `messages.jsonl`, in the data directory: one JSON object per line.
 //!
 //! ```text
 //! {"id":1,"name":"Ada","email":null,"message":"Hello!","created_at":"2024-05-01T10:00:00Z"}
@@ -13,12 +11,12 @@
 //! removes one. Nothing is ever rewritten in place, which is what makes the
 //! file easy to keep whole:
 //!
-//! - **Durable before answered.** [`Store::add`] writes the line and calls
-//!   `fsync` (`File::sync_data`) before it returns, so when the handler
-//!   sends `201 Created` or the thank-you page, the message is on the disk —
-//!   a `kill -9` or a power cut a moment later cannot lose it. When the file
-//!   is first created, the directory is synced too, so the file's *name*
-//!   is durable as well.
+//! - **Durable before answered.** [`FileStore::add`] writes the line and
+//!   calls `fsync` (`File::sync_data`) before it returns, so when the
+//!   handler sends `201 Created` or the thank-you page, the message is on
+//!   the disk — a `kill -9` or a power cut a moment later cannot lose it.
+//!   When the file is first created, the directory is synced too, so the
+//!   file's *name* is durable as well.
 //! - **One writer at a time.** Every write happens under one `Mutex`, so
 //!   lines of concurrent posters never interleave and ids are handed out in
 //!   the order the lines are written: unique and increasing.
@@ -27,37 +25,30 @@
 //!   the store drops that tail and truncates the file back to the last whole
 //!   line; that message was never acknowledged, so nothing promised is lost.
 //!
-//! Reads never touch the disk: every live message is also kept in memory
-//! (in id order) behind a `RwLock`, so readers do not wait for an `fsync`.
+//! Memory does not hold the messages, only an *index*: for each live
+//! message, its id and where its line is in the file (24 bytes, whatever
+//! the length of the message: 24 MB for a million). A read looks the id up
+//! (a binary search: the ids are in order) and reads that one line with a
+//! positional read (`read_at`), which any number of threads can do at
+//! once on the same file; the operating system's page cache keeps recent
+//! lines in memory for free. Opening the store still reads the whole file
+//! once, to build the index: about a second per million messages.
 
-use std::collections::BTreeMap;
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::SystemTime;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use super::{format_time, Message, MessageStore, StoreError};
 use crate::validate::NewMessage;
 
 /// The name of the file in the data directory.
 pub const FILE_NAME: &str = "messages.jsonl";
-
-/// A stored message, as the API shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Message {
-    /// Unique, increasing, never reused (even after a delete).
-    pub id: u64,
-    /// `"anonymous"` when the visitor gave none.
-    pub name: String,
-    /// `null` when the visitor gave none.
-    pub email: Option<String>,
-    /// The text, trimmed.
-    pub message: String,
-    /// When it was stored: RFC 3339, UTC, whole seconds.
-    pub created_at: String,
-}
 
 /// One line of the file: a message, or the deletion of one.
 #[derive(Debug, Deserialize)]
@@ -67,14 +58,26 @@ enum Line {
     Message(Message),
 }
 
-/// The durable message store. Share one per app (it is `Send + Sync`).
+/// Where one live message is in the file.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    id: u64,
+    /// The byte its line starts at.
+    offset: u64,
+    /// The length of its line, without the newline.
+    len: u32,
+}
+
+/// The message store in one file. Share one per app (it is `Send + Sync`).
 #[derive(Debug)]
-pub struct Store {
+pub struct FileStore {
     path: PathBuf,
     /// Held while writing: the file and the next id.
     writer: Mutex<Writer>,
-    /// Every live message, in id order.
-    messages: RwLock<BTreeMap<u64, Message>>,
+    /// For reads: `read_at` needs no lock and moves no shared cursor.
+    reader: File,
+    /// Every live message, id ascending.
+    index: RwLock<Vec<Entry>>,
 }
 
 #[derive(Debug)]
@@ -86,10 +89,10 @@ struct Writer {
     next_id: u64,
 }
 
-impl Store {
-    /// Opens the store in `dir` (created if missing), reading every message
-    /// and repairing a torn last line.
-    pub fn open(dir: impl AsRef<Path>) -> io::Result<Store> {
+impl FileStore {
+    /// Opens the store in `dir` (created if missing), indexing every
+    /// message and repairing a torn last line.
+    pub fn open(dir: impl AsRef<Path>) -> io::Result<FileStore> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir)?;
         let path = dir.join(FILE_NAME);
@@ -114,14 +117,15 @@ impl Store {
             file.sync_all()?;
         }
         file.seek(SeekFrom::End(0))?;
-        Ok(Store {
+        Ok(FileStore {
+            reader: File::open(&path)?,
             path,
             writer: Mutex::new(Writer {
                 file,
                 len: loaded.good_len,
                 next_id: loaded.max_id + 1,
             }),
-            messages: RwLock::new(loaded.messages),
+            index: RwLock::new(loaded.index),
         })
     }
 
@@ -130,53 +134,9 @@ impl Store {
         &self.path
     }
 
-    /// Stores a validated message and returns it with its id and time.
-    /// When this returns `Ok`, the message is on disk.
-    pub fn add(&self, new: NewMessage) -> io::Result<Message> {
-        let mut writer = self.lock_writer();
-        let message = Message {
-            id: writer.next_id,
-            name: new.name,
-            email: new.email,
-            message: new.message,
-            created_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-        };
-        let line = serde_json::to_string(&message).map_err(io::Error::other)?;
-        writer.append_line(&line)?;
-        writer.next_id += 1;
-        self.write_messages().insert(message.id, message.clone());
-        Ok(message)
-    }
-
-    /// Deletes message `id`; `Ok(false)` when there is no such message.
-    pub fn delete(&self, id: u64) -> io::Result<bool> {
-        let mut writer = self.lock_writer();
-        if !self.read_messages().contains_key(&id) {
-            return Ok(false);
-        }
-        writer.append_line(&format!("{{\"deleted\":{id}}}"))?;
-        self.write_messages().remove(&id);
-        Ok(true)
-    }
-
-    /// Message `id`, if it exists.
-    pub fn get(&self, id: u64) -> Option<Message> {
-        self.read_messages().get(&id).cloned()
-    }
-
-    /// Up to `limit` messages after skipping `offset`, id ascending.
-    pub fn list(&self, offset: usize, limit: usize) -> Vec<Message> {
-        self.read_messages()
-            .values()
-            .skip(offset)
-            .take(limit)
-            .cloned()
-            .collect()
-    }
-
     /// How many messages there are.
     pub fn len(&self) -> usize {
-        self.read_messages().len()
+        self.read_index().len()
     }
 
     /// Whether there are no messages.
@@ -184,28 +144,133 @@ impl Store {
         self.len() == 0
     }
 
+    /// Reads the messages of `entries` from the file, in that order.
+    fn read(&self, entries: &[Entry]) -> Result<Vec<Message>, StoreError> {
+        entries.iter().map(|entry| self.read_one(entry)).collect()
+    }
+
+    fn read_one(&self, entry: &Entry) -> Result<Message, StoreError> {
+        let mut line = vec![0; entry.len as usize];
+        self.reader.read_exact_at(&mut line, entry.offset)?;
+        serde_json::from_slice(&line).map_err(|e| {
+            StoreError::Failed(format!(
+                "{}: the line of message {} (byte {}) does not read: {e}",
+                self.path.display(),
+                entry.id,
+                entry.offset
+            ))
+        })
+    }
+
     // A poisoned lock means a thread panicked while holding it. The writer
-    // keeps the file consistent on every error path, and the map is only
+    // keeps the file consistent on every error path, and the index is only
     // changed after a successful write, so both are still usable.
     fn lock_writer(&self) -> MutexGuard<'_, Writer> {
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn read_messages(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<u64, Message>> {
-        self.messages.read().unwrap_or_else(PoisonError::into_inner)
+    fn read_index(&self) -> RwLockReadGuard<'_, Vec<Entry>> {
+        self.index.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write_messages(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<u64, Message>> {
-        self.messages
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
+    fn write_index(&self) -> RwLockWriteGuard<'_, Vec<Entry>> {
+        self.index.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Where `id` is in `index` (sorted by id): `Ok(position)` or
+/// `Err(where it would go)`, as [`slice::binary_search`].
+fn find(index: &[Entry], id: u64) -> Result<usize, usize> {
+    index.binary_search_by_key(&id, |entry| entry.id)
+}
+
+impl MessageStore for FileStore {
+    fn add(&self, new: NewMessage) -> Result<Message, StoreError> {
+        let mut writer = self.lock_writer();
+        let message = Message {
+            id: writer.next_id,
+            name: new.name,
+            email: new.email,
+            message: new.message,
+            created_at: format_time(SystemTime::now()),
+        };
+        let line = serde_json::to_string(&message)
+            .map_err(|e| StoreError::Failed(format!("JSON error: {e}")))?;
+        let offset = writer.append_line(&line)?;
+        writer.next_id += 1;
+        // Ids only grow, so the new entry goes at the end: still sorted.
+        self.write_index().push(Entry {
+            id: message.id,
+            offset,
+            len: line.len() as u32,
+        });
+        Ok(message)
+    }
+
+    fn delete(&self, id: u64) -> Result<bool, StoreError> {
+        let mut writer = self.lock_writer();
+        if find(&self.read_index(), id).is_err() {
+            return Ok(false);
+        }
+        writer.append_line(&format!("{{\"deleted\":{id}}}"))?;
+        let mut index = self.write_index();
+        if let Ok(at) = find(&index, id) {
+            index.remove(at);
+        }
+        Ok(true)
+    }
+
+    fn get(&self, id: u64) -> Result<Option<Message>, StoreError> {
+        let entry = {
+            let index = self.read_index();
+            match find(&index, id) {
+                Ok(at) => index[at],
+                Err(_) => return Ok(None),
+            }
+        };
+        self.read_one(&entry).map(Some)
+    }
+
+    fn list(&self, offset: u64, limit: usize) -> Result<Vec<Message>, StoreError> {
+        // Copy the few entries wanted, so the lock is not held while reading.
+        let entries: Vec<Entry> = {
+            let index = self.read_index();
+            let start = usize::try_from(offset)
+                .unwrap_or(usize::MAX)
+                .min(index.len());
+            let end = start.saturating_add(limit).min(index.len());
+            index[start..end].to_vec()
+        };
+        self.read(&entries)
+    }
+
+    fn newest(&self, before: Option<u64>, limit: usize) -> Result<Vec<Message>, StoreError> {
+        let entries: Vec<Entry> = {
+            let index = self.read_index();
+            // Every entry before `end` has an id below `before`.
+            let end = match before {
+                Some(before) => find(&index, before).unwrap_or_else(|at| at),
+                None => index.len(),
+            };
+            index[end.saturating_sub(limit)..end]
+                .iter()
+                .rev()
+                .copied()
+                .collect()
+        };
+        self.read(&entries)
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
     }
 }
 
 impl Writer {
-    /// Appends `line` and a newline in one write, then `fsync`s. On any
-    /// error the file is cut back to where it was.
-    fn append_line(&mut self, line: &str) -> io::Result<()> {
+    /// Appends `line` and a newline in one write, then `fsync`s; returns
+    /// the offset the line starts at. On any error the file is cut back to
+    /// where it was.
+    fn append_line(&mut self, line: &str) -> io::Result<u64> {
         let mut bytes = Vec::with_capacity(line.len() + 1);
         bytes.extend_from_slice(line.as_bytes());
         bytes.push(b'\n');
@@ -215,8 +280,9 @@ impl Writer {
             .and_then(|()| self.file.sync_data());
         match result {
             Ok(()) => {
+                let offset = self.len;
                 self.len += bytes.len() as u64;
-                Ok(())
+                Ok(offset)
             }
             Err(e) => {
                 if let Err(cut) = self.file.set_len(self.len) {
@@ -230,7 +296,8 @@ impl Writer {
 
 /// What [`load`] read from the file.
 struct Loaded {
-    messages: BTreeMap<u64, Message>,
+    /// Every live message, id ascending.
+    index: Vec<Entry>,
     /// The largest id ever written (deleted ones included), 0 if none.
     max_id: u64,
     /// Length of the file up to the end of the last whole line.
@@ -242,12 +309,15 @@ struct Loaded {
 /// the middle (which this store never writes) is skipped with a warning
 /// rather than making the whole store unreadable.
 fn load(file: &File, path: &Path) -> io::Result<Loaded> {
-    let mut reader = BufReader::new(file);
+    let mut reader = BufReader::with_capacity(1 << 16, file);
     let mut loaded = Loaded {
-        messages: BTreeMap::new(),
+        index: Vec::new(),
         max_id: 0,
         good_len: 0,
     };
+    // Tombstones come after the line they delete; remove them all at the
+    // end rather than one by one from the middle of the index.
+    let mut deleted = HashSet::new();
     let mut buf = Vec::new();
     let mut offset = 0u64;
     // A bad line is only known to be in the middle once a good one follows.
@@ -283,15 +353,30 @@ fn load(file: &File, path: &Path) -> io::Result<Loaded> {
         match line {
             Line::Message(message) => {
                 loaded.max_id = loaded.max_id.max(message.id);
-                loaded.messages.insert(message.id, message);
+                loaded.index.push(Entry {
+                    id: message.id,
+                    offset: start,
+                    // The line without its newline: at most a few KiB, as
+                    // every field has a length limit.
+                    len: (read - 1) as u32,
+                });
             }
-            Line::Deleted { deleted } => {
-                loaded.max_id = loaded.max_id.max(deleted);
-                loaded.messages.remove(&deleted);
+            Line::Deleted { deleted: id } => {
+                loaded.max_id = loaded.max_id.max(id);
+                deleted.insert(id);
             }
         }
         loaded.good_len = offset;
     }
+    if !deleted.is_empty() {
+        loaded.index.retain(|entry| !deleted.contains(&entry.id));
+    }
+    // This store writes ids in increasing order; a file put together by
+    // hand might not be, and the binary searches need it sorted.
+    if !loaded.index.is_sorted_by_key(|entry| entry.id) {
+        loaded.index.sort_by_key(|entry| entry.id);
+    }
+    loaded.index.shrink_to_fit();
     Ok(loaded)
 }
 
@@ -323,36 +408,58 @@ mod tests {
         }
     }
 
+    fn ids(messages: &[Message]) -> Vec<u64> {
+        messages.iter().map(|m| m.id).collect()
+    }
+
     #[test]
     fn add_get_list() {
         let dir = temp_dir("basic");
-        let store = Store::open(&dir).unwrap();
+        let store = FileStore::open(&dir).unwrap();
         assert!(store.is_empty());
         let a = store.add(new("one")).unwrap();
         let b = store.add(new("two")).unwrap();
         assert_eq!((a.id, b.id), (1, 2));
-        assert_eq!(store.get(2).unwrap().message, "two");
-        assert!(store.get(3).is_none());
-        assert_eq!(store.list(0, 100), vec![a.clone(), b.clone()]);
-        assert_eq!(store.list(1, 100), vec![b]);
-        assert_eq!(store.list(0, 1), vec![a]);
+        assert_eq!(store.get(2).unwrap().unwrap().message, "two");
+        assert!(store.get(3).unwrap().is_none());
+        assert_eq!(store.list(0, 100).unwrap(), vec![a.clone(), b.clone()]);
+        assert_eq!(store.list(1, 100).unwrap(), vec![b]);
+        assert_eq!(store.list(0, 1).unwrap(), vec![a]);
+        assert!(store.list(u64::MAX, usize::MAX).unwrap().is_empty());
         // RFC 3339, UTC, whole seconds: 2024-05-01T10:00:00Z
-        let t = &store.get(1).unwrap().created_at;
+        let t = &store.get(1).unwrap().unwrap().created_at;
         assert_eq!(t.len(), 20, "{t}");
         assert!(t.ends_with('Z') && t.as_bytes()[10] == b'T', "{t}");
         std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
+    fn newest_pages_back_from_before() {
+        let dir = temp_dir("newest");
+        let store = FileStore::open(&dir).unwrap();
+        for i in 1..=7 {
+            store.add(new(&format!("m{i}"))).unwrap();
+        }
+        store.delete(5).unwrap();
+        assert_eq!(ids(&store.newest(None, 3).unwrap()), [7, 6, 4]);
+        assert_eq!(ids(&store.newest(Some(4), 3).unwrap()), [3, 2, 1]);
+        assert_eq!(ids(&store.newest(Some(5), 3).unwrap()), [4, 3, 2]);
+        assert_eq!(ids(&store.newest(Some(2), 3).unwrap()), [1]);
+        assert!(store.newest(Some(1), 3).unwrap().is_empty());
+        assert_eq!(ids(&store.newest(Some(u64::MAX), 2).unwrap()), [7, 6]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn survives_a_restart() {
         let dir = temp_dir("restart");
-        let store = Store::open(&dir).unwrap();
+        let store = FileStore::open(&dir).unwrap();
         let mut msg = new("kept");
         msg.email = Some("a@b.co".into());
         let kept = store.add(msg).unwrap();
         drop(store);
-        let store = Store::open(&dir).unwrap();
-        assert_eq!(store.get(kept.id), Some(kept));
+        let store = FileStore::open(&dir).unwrap();
+        assert_eq!(store.get(kept.id).unwrap(), Some(kept));
         assert_eq!(store.add(new("next")).unwrap().id, 2);
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -360,7 +467,7 @@ mod tests {
     #[test]
     fn concurrent_appends_lose_nothing() {
         let dir = temp_dir("concurrent");
-        let store = Arc::new(Store::open(&dir).unwrap());
+        let store = Arc::new(FileStore::open(&dir).unwrap());
         let threads: Vec<_> = (0..8)
             .map(|t| {
                 let store = store.clone();
@@ -377,11 +484,10 @@ mod tests {
             assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
         }
         drop(store);
-        let store = Store::open(&dir).unwrap();
-        let all = store.list(0, usize::MAX);
+        let store = FileStore::open(&dir).unwrap();
+        let all = store.list(0, usize::MAX).unwrap();
         assert_eq!(all.len(), 400);
-        let ids: Vec<u64> = all.iter().map(|m| m.id).collect();
-        assert_eq!(ids, (1..=400).collect::<Vec<u64>>());
+        assert_eq!(ids(&all), (1..=400).collect::<Vec<u64>>());
         for t in 0..8 {
             for i in 0..50 {
                 let text = format!("{t}-{i}");
@@ -394,7 +500,7 @@ mod tests {
     #[test]
     fn a_torn_last_line_is_dropped() {
         let dir = temp_dir("torn");
-        let store = Store::open(&dir).unwrap();
+        let store = FileStore::open(&dir).unwrap();
         store.add(new("one")).unwrap();
         store.add(new("two")).unwrap();
         drop(store);
@@ -405,56 +511,57 @@ mod tests {
         file.write_all(br#"{"id":3,"name":"tor"#).unwrap();
         drop(file);
 
-        let store = Store::open(&dir).unwrap();
+        let store = FileStore::open(&dir).unwrap();
         assert_eq!(store.len(), 2);
         assert_eq!(std::fs::metadata(&path).unwrap().len(), whole_len);
         let next = store.add(new("three")).unwrap();
         assert_eq!(next.id, 3);
         drop(store);
-        let store = Store::open(&dir).unwrap();
-        assert_eq!(store.list(0, 10).len(), 3);
-        assert_eq!(store.get(3).unwrap().message, "three");
+        let store = FileStore::open(&dir).unwrap();
+        assert_eq!(store.list(0, 10).unwrap().len(), 3);
+        assert_eq!(store.get(3).unwrap().unwrap().message, "three");
         std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn a_torn_line_with_garbage_and_newline_is_dropped_too() {
         let dir = temp_dir("garbage");
-        let store = Store::open(&dir).unwrap();
+        let store = FileStore::open(&dir).unwrap();
         store.add(new("one")).unwrap();
         drop(store);
         let path = dir.join(FILE_NAME);
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(b"\x00\x00garbage{\"id\":\n").unwrap();
         drop(file);
-        let store = Store::open(&dir).unwrap();
+        let store = FileStore::open(&dir).unwrap();
         assert_eq!(store.len(), 1);
         assert_eq!(store.add(new("two")).unwrap().id, 2);
         drop(store);
-        let store = Store::open(&dir).unwrap();
+        let store = FileStore::open(&dir).unwrap();
         assert_eq!(store.len(), 2);
+        assert_eq!(store.get(2).unwrap().unwrap().message, "two");
         std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn delete_then_reload() {
         let dir = temp_dir("delete");
-        let store = Store::open(&dir).unwrap();
+        let store = FileStore::open(&dir).unwrap();
         for text in ["a", "b", "c"] {
             store.add(new(text)).unwrap();
         }
         assert!(store.delete(2).unwrap());
         assert!(!store.delete(2).unwrap());
         assert!(!store.delete(99).unwrap());
-        assert!(store.get(2).is_none());
+        assert!(store.get(2).unwrap().is_none());
+        assert_eq!(store.get(3).unwrap().unwrap().message, "c");
         drop(store);
-        let store = Store::open(&dir).unwrap();
-        let ids: Vec<u64> = store.list(0, 10).iter().map(|m| m.id).collect();
-        assert_eq!(ids, [1, 3]);
+        let store = FileStore::open(&dir).unwrap();
+        assert_eq!(ids(&store.list(0, 10).unwrap()), [1, 3]);
         // Deleting the last message never lets its id be used again.
         assert!(store.delete(3).unwrap());
         drop(store);
-        let store = Store::open(&dir).unwrap();
+        let store = FileStore::open(&dir).unwrap();
         assert_eq!(store.add(new("d")).unwrap().id, 4);
         std::fs::remove_dir_all(dir).unwrap();
     }
