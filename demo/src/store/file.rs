@@ -50,12 +50,30 @@ use crate::validate::NewMessage;
 /// The name of the file in the data directory.
 pub const FILE_NAME: &str = "messages.jsonl";
 
-/// One line of the file: a message, or the deletion of one.
+/// What opening the store reads from a line: a message line has an `id`,
+/// a tombstone a `deleted`. The rest of the line is checked to be whole
+/// JSON, but not kept (nor even copied): a message is read in full only
+/// when it is shown.
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
+struct LineHead {
+    id: Option<u64>,
+    deleted: Option<u64>,
+}
+
+/// One line of the file: a message, or the deletion of one.
 enum Line {
-    Deleted { deleted: u64 },
-    Message(Message),
+    Message(u64),
+    Deleted(u64),
+}
+
+impl LineHead {
+    fn line(self) -> Option<Line> {
+        match (self.id, self.deleted) {
+            (Some(id), None) => Some(Line::Message(id)),
+            (None, Some(id)) => Some(Line::Deleted(id)),
+            _ => None,
+        }
+    }
 }
 
 /// Where one live message is in the file.
@@ -332,7 +350,9 @@ fn load(file: &File, path: &Path) -> io::Result<Loaded> {
         offset += read as u64;
         let whole = buf.last() == Some(&b'\n');
         let parsed = if whole {
-            serde_json::from_slice::<Line>(&buf).ok()
+            serde_json::from_slice::<LineHead>(&buf)
+                .ok()
+                .and_then(LineHead::line)
         } else {
             None
         };
@@ -351,17 +371,17 @@ fn load(file: &File, path: &Path) -> io::Result<Loaded> {
             );
         }
         match line {
-            Line::Message(message) => {
-                loaded.max_id = loaded.max_id.max(message.id);
+            Line::Message(id) => {
+                loaded.max_id = loaded.max_id.max(id);
                 loaded.index.push(Entry {
-                    id: message.id,
+                    id,
                     offset: start,
                     // The line without its newline: at most a few KiB, as
                     // every field has a length limit.
                     len: (read - 1) as u32,
                 });
             }
-            Line::Deleted { deleted: id } => {
+            Line::Deleted(id) => {
                 loaded.max_id = loaded.max_id.max(id);
                 deleted.insert(id);
             }
