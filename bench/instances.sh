@@ -68,18 +68,21 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"name":"wrk","email":"wrk@example.com","message":"A message of about the usual length, sent by the benchmark."}'
 EOF
 
-# start_demo NAME ARGS... → prints the port
+# These start a server in the background and set PORT to its port. (Not
+# `port=$(start ...)`: the server would run in the subshell, and hold its
+# output open, so the substitution would never end.)
+
+# start_demo NAME ARGS...
 start_demo() {
-    local name=$1 port
+    local name=$1
     shift
-    port=$(free_port)
-    RUST_LOG=warn "$DEMO" --addr "127.0.0.1:$port" --secret bench "$@" >"$WORK/$name.log" 2>&1 &
+    PORT=$(free_port)
+    RUST_LOG=warn "$DEMO" --addr "127.0.0.1:$PORT" --secret bench "$@" >"$WORK/$name.log" 2>&1 &
     PIDS+=($!)
-    wait_port "$port"
-    echo "$port"
+    wait_port "$PORT"
 }
 
-# start_nginx PORT PORT → prints the proxy's port
+# start_nginx PORT PORT: round robin over the two
 start_nginx() {
     local port dir=$WORK/nginx-$RANDOM
     port=$(free_port)
@@ -116,10 +119,10 @@ http {
 }
 EOF
     } >"$dir/nginx.conf"
-    nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
+    nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >/dev/null 2>&1 &
     PIDS+=($!)
     wait_port "$port"
-    echo "$port"
+    PORT=$port
 }
 
 stop_all() {
@@ -154,27 +157,29 @@ run() {
 stored_lines() { cat "$@" 2>/dev/null | wc -l; }
 
 echo "file store, one instance..."
-port=$(start_demo file1 --data-dir "$WORK/file1")
-run "file store, 1 instance" "$port"
+start_demo file1 --data-dir "$WORK/file1"
+run "file store, 1 instance" "$PORT"
 stop_all
 
 echo "file store, two instances (a file each) behind nginx..."
-a=$(start_demo file2a --data-dir "$WORK/file2a")
-b=$(start_demo file2b --data-dir "$WORK/file2b")
-port=$(start_nginx "$a" "$b")
-run "file store, 2 instances + nginx (a file each)" "$port"
+start_demo file2a --data-dir "$WORK/file2a"
+a=$PORT
+start_demo file2b --data-dir "$WORK/file2b"
+start_nginx "$a" "$PORT"
+run "file store, 2 instances + nginx (a file each)" "$PORT"
 stop_all
 
 echo "PostgreSQL, one instance..."
-port=$(start_demo pg1 --database-url "$URL" --data-dir "$WORK/unused")
-run "PostgreSQL, 1 instance" "$port"
+start_demo pg1 --database-url "$URL" --data-dir "$WORK/unused"
+run "PostgreSQL, 1 instance" "$PORT"
 stop_all
 
 echo "PostgreSQL, two instances behind nginx..."
-a=$(start_demo pg2a --database-url "$URL" --data-dir "$WORK/unused")
-b=$(start_demo pg2b --database-url "$URL" --data-dir "$WORK/unused")
-port=$(start_nginx "$a" "$b")
-run "PostgreSQL, 2 instances + nginx" "$port"
+start_demo pg2a --database-url "$URL" --data-dir "$WORK/unused"
+a=$PORT
+start_demo pg2b --database-url "$URL" --data-dir "$WORK/unused"
+start_nginx "$a" "$PORT"
+run "PostgreSQL, 2 instances + nginx" "$PORT"
 stop_all
 
 echo
