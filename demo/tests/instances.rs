@@ -727,5 +727,9 @@ fn database_down_is_503_and_back_is_200() {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
+    eprintln!(
+        "both instances answer 200 again {:?} after the restart",
+        back.elapsed()
+    );
     assert_eq!(post_message(b, "after the outage").unwrap().status, 201);
 }
