@@ -525,6 +525,22 @@ fn two_instances_behind_nginx_share_messages_and_sessions() {
         .collect();
     let latest = demo::store::MIGRATIONS.last().unwrap().version;
     assert_eq!(versions, (1..=latest).collect::<Vec<_>>());
+    // A third instance, started on a database that has its schema, finds
+    // nothing to do.
+    let third = Instance::ready(Instance::spawn(&cluster.pg.url(), &cluster.dir.join("c")));
+    let count: i64 = db
+        .query_one("SELECT count(*) FROM schema_migrations", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(count, i64::from(latest));
+
+    // The banner says where the messages are, without the password.
+    let banner = cluster.a.output();
+    assert!(
+        banner.contains("messages in PostgreSQL at rung@127.0.0.1:"),
+        "{banner}"
+    );
+    assert!(!banner.contains("pw-not-checked"), "{banner}");
 
     // Posted through the proxy, so round robin sends them to both.
     let mut posted = Vec::new();
@@ -536,7 +552,7 @@ fn two_instances_behind_nginx_share_messages_and_sessions() {
     let ids: Vec<u64> = posted.iter().map(|m| m["id"].as_u64().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
     // Each instance lists every one of them, with the same ids.
-    for instance in [&cluster.a, &cluster.b] {
+    for instance in [&cluster.a, &cluster.b, &third] {
         assert_eq!(all_messages(instance.addr), posted, "{}", instance.output());
         let one = get(instance.addr, &format!("/api/messages/{}", ids[3]));
         assert_eq!(one.json(), posted[3]);

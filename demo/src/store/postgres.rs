@@ -110,18 +110,26 @@ impl PgStore {
         config.application_name("rung-demo");
         let target = describe(&config);
         let password = config.get_password().map(<[u8]>::to_vec);
-        // The error text comes from the server or the network; it should
+        // The error texts come from the server or the network; they should
         // never contain the password, but make sure.
-        let unreachable = |why: String| {
-            let mut why = format!("cannot reach PostgreSQL at {target}: {why}");
-            if let Some(password) = password.as_deref().filter(|p| !p.is_empty()) {
-                why = why.replace(&*String::from_utf8_lossy(password), "********");
+        let hide_password = |text: String| match password.as_deref() {
+            Some(password) if !password.is_empty() => {
+                text.replace(&*String::from_utf8_lossy(password), "********")
             }
-            StoreError::Unavailable(why)
+            _ => text,
         };
 
-        let mut client = connect_within(&config, START_TIMEOUT).map_err(&unreachable)?;
-        migrate(&mut client).map_err(|e| unreachable(with_causes(&e)))?;
+        let mut client = connect_within(&config, START_TIMEOUT).map_err(|why| {
+            StoreError::Unavailable(hide_password(format!(
+                "cannot reach PostgreSQL at {target}: {why}"
+            )))
+        })?;
+        migrate(&mut client).map_err(|e| {
+            StoreError::Failed(hide_password(format!(
+                "cannot bring the schema of PostgreSQL at {target} up to date: {}",
+                with_causes(&e)
+            )))
+        })?;
         drop(client);
 
         let pool = Pool::builder()
