@@ -14,7 +14,9 @@
 //!
 //! Nothing may hold a worker for long:
 //!
-//! - borrowing waits at most [`POOL_WAIT`] for a connection;
+//! - borrowing waits at most [`POOL_WAIT`] for a connection, and once that
+//!   has failed, requests do not wait at all until the pool has
+//!   reconnected;
 //! - connecting gives up after [`CONNECT_TIMEOUT`];
 //! - the server cancels any statement that runs longer than
 //!   [`STATEMENT_TIMEOUT`] (`statement_timeout`).
@@ -24,6 +26,7 @@
 //! The ids come from the database (an identity column), so they are
 //! unique across instances; the times come from the database's clock.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
@@ -83,6 +86,9 @@ pub struct PgStore {
     pool: Pool<PostgresConnectionManager<NoTls>>,
     /// `user@host:port/database`: for messages, never with the password.
     target: String,
+    /// Whether the last try to borrow a connection failed. See
+    /// [`PgStore::connection`].
+    down: AtomicBool,
 }
 
 impl PgStore {
@@ -139,17 +145,42 @@ impl PgStore {
             .min_idle(Some(1))
             .connection_timeout(POOL_WAIT)
             .build_unchecked(PostgresConnectionManager::new(config, NoTls));
-        Ok(PgStore { pool, target })
+        Ok(PgStore {
+            pool,
+            target,
+            down: AtomicBool::new(false),
+        })
     }
 
-    /// A connection from the pool, or `Unavailable` after [`POOL_WAIT`].
+    /// A connection from the pool, or `Unavailable`.
+    ///
+    /// Borrowing waits up to [`POOL_WAIT`] for a connection. While the
+    /// database is down, that wait would be spent by every request, holding
+    /// a worker each, while the pages that do not need the database wait
+    /// for a free worker. So once a wait has failed, requests are answered
+    /// `Unavailable` at once until the pool has a connection ready again:
+    /// it keeps trying in the background, and the first request after it
+    /// succeeds clears the flag.
     fn connection(&self) -> Result<PooledConnection<PostgresConnectionManager<NoTls>>, StoreError> {
-        self.pool.get().map_err(|e| {
-            StoreError::Unavailable(format!(
-                "no connection to PostgreSQL at {}: {e}",
+        if self.down.load(Ordering::Relaxed) && self.pool.state().idle_connections == 0 {
+            return Err(StoreError::Unavailable(format!(
+                "PostgreSQL at {} is down; reconnecting in the background",
                 self.target
-            ))
-        })
+            )));
+        }
+        match self.pool.get() {
+            Ok(connection) => {
+                self.down.store(false, Ordering::Relaxed);
+                Ok(connection)
+            }
+            Err(e) => {
+                self.down.store(true, Ordering::Relaxed);
+                Err(StoreError::Unavailable(format!(
+                    "no connection to PostgreSQL at {}: {e}",
+                    self.target
+                )))
+            }
+        }
     }
 
     /// Runs a query that selects [`COLUMNS`], on a connection from the pool.
