@@ -27,6 +27,8 @@ const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 const NGINX: &str = "/usr/sbin/nginx";
 /// The session key both instances share.
 const SECRET: &str = "one secret for every instance";
+/// The admin token both instances share.
+const ADMIN_TOKEN: &str = "one token for every instance";
 
 // ---------------------------------------------------------------------------
 // The services
@@ -224,11 +226,14 @@ impl Instance {
                 "8",
                 "--secret",
                 SECRET,
+                "--admin-token",
+                ADMIN_TOKEN,
             ])
             .arg("--data-dir")
             .arg(data_dir)
             .args(["--database-url", database_url])
             .env_remove("RUNG_SECRET")
+            .env_remove("RUNG_ADMIN_TOKEN")
             .env_remove("DATABASE_URL")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -597,6 +602,74 @@ fn two_instances_behind_nginx_share_messages_and_sessions() {
         let home = send(proxy, "GET", "/", &format!("Cookie: {cookie}\r\n"), "").unwrap();
         assert!(home.body.contains("Welcome back, Ada"), "{}", home.body);
     }
+}
+
+/// The API answers on PostgreSQL as it does on the file store
+/// (`demo/tests/site.rs`): same statuses, same JSON, same validation.
+#[test]
+fn the_api_behaves_the_same_on_postgresql() {
+    let cluster = Cluster::start();
+    let (a, b) = (cluster.a.addr, cluster.b.addr);
+
+    let body = r#"{"name":"  ","email":"ada@example.org","message":"  Hello  "}"#;
+    let json = "Content-Type: application/json\r\n";
+    let created = send(a, "POST", "/api/messages", json, body).unwrap();
+    assert_eq!(created.status, 201, "{created:?}");
+    let message = created.json();
+    let id = message["id"].as_u64().unwrap();
+    assert_eq!(
+        created.header("location"),
+        Some(&*format!("/api/messages/{id}"))
+    );
+    assert_eq!(message["name"], "anonymous");
+    assert_eq!(message["email"], "ada@example.org");
+    assert_eq!(message["message"], "Hello");
+    let mut fields: Vec<&String> = message.as_object().unwrap().keys().collect();
+    fields.sort();
+    assert_eq!(fields, ["created_at", "email", "id", "message", "name"]);
+    // RFC 3339, UTC, whole seconds: 2024-05-01T10:00:00Z
+    let time = message["created_at"].as_str().unwrap();
+    assert!(time.len() == 20 && time.ends_with('Z'), "{time}");
+    assert_eq!(get(b, &format!("/api/messages/{id}")).json(), message);
+
+    for _ in 0..4 {
+        assert_eq!(post_message(b, "more").unwrap().status, 201);
+    }
+    let ids = |target: &str| -> Vec<u64> {
+        let list = get(a, target).json();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_u64().unwrap())
+            .collect()
+    };
+    let all = ids("/api/messages");
+    assert_eq!(all.len(), 5);
+    assert_eq!(ids("/api/messages?limit=2&offset=1"), all[1..3]);
+    assert_eq!(ids("/api/messages?offset=99"), [0u64; 0]);
+    for bad in ["/api/messages?limit=1001", "/api/messages?offset=-1"] {
+        assert_eq!(get(a, bad).status, 400, "{bad}");
+    }
+
+    let invalid = send(a, "POST", "/api/messages", json, r#"{"email":"nope"}"#).unwrap();
+    assert_eq!(invalid.status, 422);
+    let errors = invalid.json();
+    assert!(errors["fields"]["email"].is_string() && errors["fields"]["message"].is_string());
+    for unknown in ["/api/messages/999999", "/api/messages/99999999999999999999"] {
+        let reply = get(a, unknown);
+        assert_eq!(reply.status, 404, "{unknown}");
+        assert!(reply.json()["error"].is_string());
+    }
+
+    // Deleted on one instance, gone on the other; ids are never reused.
+    let auth = format!("Authorization: Bearer {ADMIN_TOKEN}\r\n");
+    let path = format!("/api/messages/{}", all[4]);
+    assert_eq!(send(a, "DELETE", &path, "", "").unwrap().status, 401);
+    assert_eq!(send(a, "DELETE", &path, &auth, "").unwrap().status, 204);
+    assert_eq!(get(b, &path).status, 404);
+    assert_eq!(send(b, "DELETE", &path, &auth, "").unwrap().status, 404);
+    let next = post_message(b, "after the delete").unwrap().json();
+    assert!(next["id"].as_u64().unwrap() > all[4]);
 }
 
 #[test]
