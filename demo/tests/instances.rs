@@ -604,10 +604,10 @@ fn two_instances_behind_nginx_share_messages_and_sessions() {
     }
 }
 
-/// The API answers on PostgreSQL as it does on the file store
-/// (`demo/tests/site.rs`): same statuses, same JSON, same validation.
+/// The API and the pages answer on PostgreSQL as on the file store
+/// (`demo/tests/site.rs`): same statuses, JSON, validation and pages.
 #[test]
-fn the_api_behaves_the_same_on_postgresql() {
+fn the_api_and_pages_behave_the_same_on_postgresql() {
     let cluster = Cluster::start();
     let (a, b) = (cluster.a.addr, cluster.b.addr);
 
@@ -670,6 +670,31 @@ fn the_api_behaves_the_same_on_postgresql() {
     assert_eq!(send(b, "DELETE", &path, &auth, "").unwrap().status, 404);
     let next = post_message(b, "after the delete").unwrap().json();
     assert!(next["id"].as_u64().unwrap() > all[4]);
+
+    // `/messages`: newest first, 50 a page, `?before=ID` for older ones.
+    for i in 0..55 {
+        assert_eq!(post_message(a, &format!("page {i}")).unwrap().status, 201);
+    }
+    let first = get(b, "/messages").body;
+    let shown = page_ids(&first);
+    assert_eq!(shown.len(), 50);
+    assert!(shown.windows(2).all(|w| w[0] > w[1]), "{shown:?}");
+    let oldest = shown[49];
+    assert!(first.contains(&format!("href=\"/messages?before={oldest}\"")));
+    let second = get(a, &format!("/messages?before={oldest}")).body;
+    let rest = page_ids(&second);
+    // 5 + 1 - 1 + 55 messages in all.
+    assert_eq!(rest.len(), 10, "{rest:?}");
+    assert!(rest.windows(2).all(|w| w[0] > w[1]) && rest[0] < oldest);
+    assert!(!second.contains("Older messages"));
+}
+
+/// The ids of the messages on a `/messages` page, in page order.
+fn page_ids(page: &str) -> Vec<u64> {
+    page.split("id=\"message-")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+        .collect()
 }
 
 #[test]
