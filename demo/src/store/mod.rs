@@ -18,8 +18,8 @@
 //! its methods return [`StoreError::Unavailable`], which the handlers turn
 //! into `503 Service Unavailable`; the rest of the site keeps working.
 
-mod file;
-mod postgres;
+pub mod file;
+pub mod postgres;
 
 use std::fmt;
 use std::time::SystemTime;
@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::validate::NewMessage;
 
 pub use self::file::{FileStore, FILE_NAME};
-pub use self::postgres::{PgStore, MIGRATIONS};
+pub use self::postgres::{Migration, PgStore, MIGRATIONS};
 
 /// The store the app shares between its worker threads: one of the two
 /// backends, chosen at start by `--database-url`. Handlers ask for it

@@ -77,7 +77,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 /// as nothing else in the database uses it ("rung" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7275_6e67;
 
-/// The columns of a [`Message`], in the order [`message`] reads them.
+/// The columns that [`message`] reads into a [`Message`].
 const COLUMNS: &str = "id, name, email, message, created_at";
 
 /// Messages in PostgreSQL, through a pool of connections.
