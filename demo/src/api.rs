@@ -57,9 +57,9 @@ pub fn list(query: Query<ListQuery>, store: State<Store>) -> Result<Json<Vec<Mes
             "limit must be at most {MAX_LIMIT}, not {limit}"
         )));
     }
-    let offset = usize::try_from(query.0.offset.unwrap_or(0)).unwrap_or(usize::MAX);
+    let offset = query.0.offset.unwrap_or(0);
     // `limit` is at most 1000, so it always fits in a usize.
-    Ok(Json(store.list(offset, limit as usize)))
+    Ok(Json(store.list(offset, limit as usize)?))
 }
 
 /// Creates a message from a JSON object: `{"name", "email", "message"}`.
@@ -116,7 +116,7 @@ fn invalid(error: &str, fields: &FieldErrors) -> Response {
 #[get("/api/messages/{id}")]
 pub fn show(id: u64, store: State<Store>) -> Result<Json<Message>, Error> {
     store
-        .get(id)
+        .get(id)?
         .map(Json)
         .ok_or_else(|| Error::not_found(format!("no message with id {id}")))
 }

@@ -9,7 +9,7 @@
 //! | [`contact`] | `/contact` | 4: forms, validation, templates |
 //! | [`messages`] | `/messages` | 4: a `{% for %}` list |
 //! | [`api`] | `/api/messages...` | next: a JSON API |
-//! | [`store`] | — | next: data that survives a crash |
+//! | [`store`] | — | next: data that survives a crash; more than one instance |
 //! | [`validate`] | — | one rule set for the form and the API |
 //! | [`errors`] | error pages | next: HTML or JSON errors |
 //! | [`layout`] | — | the look every page shares |
@@ -36,14 +36,13 @@ pub mod store;
 pub mod timing;
 pub mod validate;
 
-use std::io;
 use std::path::PathBuf;
 
 use clap::Parser;
 use rung::{App, Templates};
 
 use crate::api::AdminToken;
-use crate::store::Store;
+use crate::store::{FileStore, PgStore, Store, StoreError};
 
 /// Where the templates are: `demo/templates/` in the source tree, found
 /// from the path of this package at compile time, so that `cargo run -p
@@ -69,6 +68,12 @@ pub struct Options {
     /// Directory where messages are stored (created if missing).
     #[arg(long, value_name = "DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+
+    /// Keep messages in PostgreSQL instead of the data directory:
+    /// postgres://user:password@host:port/database. Every instance of a
+    /// site behind a proxy is given the same one.
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 
     /// Handler threads (default: 4 per CPU, at least 16).
     #[arg(long, value_name = "N", default_value_t = rung::config::default_workers(),
@@ -109,6 +114,7 @@ impl Options {
         Options {
             addr: "127.0.0.1:9000".into(),
             data_dir: data_dir.into(),
+            database_url: None,
             workers: rung::config::default_workers(),
             secret: None,
             admin_token: None,
@@ -126,17 +132,49 @@ fn parse_workers(text: &str) -> Result<usize, String> {
     }
 }
 
-/// The whole site, ready to `.build()` or `.bind(addr)`: every route, the
-/// message store opened in `options.data_dir` (created if missing), the
-/// templates, the session secret and the admin token.
+/// The most connections to PostgreSQL one instance opens. Each worker
+/// needs at most one at a time; PostgreSQL allows 100 in all by default,
+/// shared by every instance.
+pub const MAX_DB_CONNECTIONS: usize = 20;
+
+/// The message store the options ask for: PostgreSQL with
+/// `--database-url` (schema brought up to date), else the file in
+/// `--data-dir` (created if missing).
+pub fn open_store(options: &Options) -> Result<Store, StoreError> {
+    match options
+        .database_url
+        .as_deref()
+        .filter(|url| !url.is_empty())
+    {
+        Some(url) => {
+            let pool_size = options.workers.min(MAX_DB_CONNECTIONS) as u32;
+            Ok(Box::new(PgStore::connect(url, pool_size)?))
+        }
+        None => {
+            let store = FileStore::open(&options.data_dir).map_err(|e| {
+                let dir = options.data_dir.display();
+                StoreError::Failed(format!("cannot open the messages in {dir}: {e}"))
+            })?;
+            Ok(Box::new(store))
+        }
+    }
+}
+
+/// The whole site, ready to `.build()` or `.bind(addr)`, with the message
+/// store of [`open_store`]. See [`site`].
+pub fn build_app(options: &Options) -> Result<App, StoreError> {
+    Ok(site(options, open_store(options)?))
+}
+
+/// The whole site around `store`: every route, the templates, the session
+/// secret and the admin token.
 ///
 /// There is no list of routes here. Each handler carries its own attribute
 /// (`#[get("/")]` on `pages::home`, `#[catch(404)]` on
 /// `errors::not_found`, ...), and `App::new()` collects all of them. What
 /// the handlers ask for with `State<T>` is given here; a handler asking
 /// for a `T` missing here stops the app at start-up, naming the handler.
-pub fn build_app(options: &Options) -> io::Result<App> {
-    let store = Store::open(&options.data_dir)?;
+pub fn site(options: &Options, store: Store) -> App {
     let admin_token = AdminToken(options.admin_token.clone().filter(|t| !t.is_empty()));
     let mut app = App::new()
         .state(store)
@@ -157,5 +195,5 @@ pub fn build_app(options: &Options) -> io::Result<App> {
     // Level 3: every file of `demo/public/` under `/static/`, with the right
     // `Content-Type`, caching headers (`ETag`, `Last-Modified` → `304`) and
     // ranges; no path can leave the folder.
-    Ok(app.files("/static", &options.public_dir))
+    app.files("/static", &options.public_dir)
 }

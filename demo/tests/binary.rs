@@ -49,6 +49,7 @@ fn start(args: &[&str], envs: &[(&str, &str)]) -> Running {
         .current_dir(std::env::temp_dir())
         .env_remove("RUNG_SECRET")
         .env_remove("RUNG_ADMIN_TOKEN")
+        .env_remove("DATABASE_URL")
         .env_remove("GLIBC_TUNABLES")
         .env("RUST_BACKTRACE", "0")
         .stdout(Stdio::piped())
@@ -331,12 +332,90 @@ fn bad_options_are_refused() {
         "--workers",
         "--secret",
         "--admin-token",
+        "--database-url",
         "--trace",
         "RUNG_SECRET",
+        "DATABASE_URL",
         "RUNG_ADMIN_TOKEN",
     ] {
         assert!(help.contains(option), "{option} in\n{help}");
     }
+}
+
+/// Runs `demo` with `envs` and `args` until it exits (at most 20 s):
+/// `(success, how long it took, stdout and stderr)`.
+fn run_to_exit(args: &[&str], envs: &[(&str, &str)]) -> (bool, Duration, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_demo"));
+    command
+        .args(["--addr", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    let started = std::time::Instant::now();
+    let mut child = command.spawn().unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = started.elapsed();
+    let mut text = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    (status.success(), took, text)
+}
+
+/// With a database that cannot be reached, the demo does not start: it
+/// exits non-zero within 15 s, naming the host and port, never the
+/// password, whether the URL came as an option or from the environment.
+#[test]
+fn an_unreachable_database_stops_the_start_without_showing_the_password() {
+    // Nothing listens on this port: connections are refused at once.
+    let refused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused_port = refused.local_addr().unwrap().port();
+    drop(refused);
+    // This one accepts connections (the kernel does, into the backlog) and
+    // never says a word: only a deadline ends the wait.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+
+    let password = "hunter2-Very-Secret";
+    for (port, how) in [
+        (refused_port, "option"),
+        (silent_port, "env"),
+        (refused_port, "env"),
+    ] {
+        let url = format!("postgres://rung:{password}@127.0.0.1:{port}/site");
+        let (ok, took, text) = match how {
+            "option" => run_to_exit(&["--database-url", &url], &[]),
+            _ => run_to_exit(&[], &[("DATABASE_URL", &url)]),
+        };
+        assert!(!ok, "started without its database:\n{text}");
+        assert!(took < Duration::from_secs(15), "took {took:?}:\n{text}");
+        assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+        assert!(!text.contains(password), "the password is shown:\n{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+    drop(silent);
 }
 
 /// Messages that got their `201` are never lost, even when the process is
