@@ -2,10 +2,12 @@
 //! error pages, sessions and start-up checks.
 
 use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rung::test::Client;
 use rung::{
-    App, Caught, Form, FromRequest, Html, Json, Method, Query, Request, Session, State, Status,
+    App, Caught, Form, FromRequest, Html, Json, KeyRing, Method, Query, Request, Session, State,
+    Status,
 };
 use serde::Deserialize;
 
@@ -208,6 +210,93 @@ fn sessions_survive_requests_and_tampering_gives_a_fresh_one() {
         )
         .send();
     assert_eq!(response.text(), "1");
+}
+
+/// A session cookie as `App::secret(secret)` would have made it
+/// `age` ago, holding `{"n": n}`.
+fn session_cookie_issued_ago(secret: &str, age: Duration, n: u32) -> String {
+    let issued_at = (SystemTime::now() - age)
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let payload = format!(r#"{{"issued_at":{issued_at},"values":{{"n":{n}}}}}"#);
+    let value = KeyRing::from_secrets(&[secret])
+        .unwrap()
+        .sign(payload.as_bytes());
+    format!("rung_session={value}")
+}
+
+#[test]
+fn a_session_older_than_the_maximum_age_is_a_fresh_one() {
+    const SECRET: &str = "a test secret that is long enough!";
+    let hour = Duration::from_secs(3600);
+    let client = Client::new(app().secret(SECRET).session_max_age(hour));
+    let count_with = |cookie: &str| {
+        client.clear_cookies(); // send only `cookie`
+        client.get("/count").header("Cookie", cookie).send()
+    };
+
+    let recent = count_with(&session_cookie_issued_ago(SECRET, hour / 2, 41));
+    assert_eq!(recent.text(), "42");
+    let old = count_with(&session_cookie_issued_ago(SECRET, 2 * hour, 41));
+    assert_eq!(old.status, Status::OK);
+    assert_eq!(old.text(), "1");
+    // The browser is told the same maximum age.
+    assert!(old
+        .header("set-cookie")
+        .unwrap()
+        .contains("; Max-Age=3600;"));
+
+    // Thirty days by default.
+    let default = Client::new(app().secret(SECRET));
+    let day = 24 * hour;
+    let send = |age, n| {
+        default.clear_cookies();
+        default
+            .get("/count")
+            .header("Cookie", &session_cookie_issued_ago(SECRET, age, n))
+            .send()
+    };
+    assert_eq!(send(29 * day, 7).text(), "8");
+    assert_eq!(send(31 * day, 7).text(), "1");
+    assert!(send(day, 7)
+        .header("set-cookie")
+        .unwrap()
+        .contains("; Max-Age=2592000;"));
+}
+
+#[test]
+fn rotated_secrets_accept_the_old_one_and_sign_with_the_new() {
+    const OLD: &str = "the old secret, thirty-two bytes or more";
+    const NEW: &str = "the new secret, thirty-two bytes or more";
+    let before = Client::new(app().secret(OLD));
+    assert_eq!(before.get("/count").send().text(), "1");
+    let by_old = format!("rung_session={}", before.cookie("rung_session").unwrap());
+
+    let rotated = Client::new(app().secrets(&[NEW, OLD]));
+    let response = rotated.get("/count").header("Cookie", &by_old).send();
+    assert_eq!(response.text(), "2", "the old key still verifies");
+    let by_new = rotated.cookie("rung_session").unwrap();
+    let new_only = KeyRing::from_secrets(&[NEW]).unwrap();
+    assert!(
+        new_only.verify(&by_new).is_some(),
+        "re-signed with the new key"
+    );
+
+    let after = Client::new(app().secret(NEW));
+    let response = after.get("/count").header("Cookie", &by_old).send();
+    assert_eq!(response.text(), "1", "the old key alone no longer verifies");
+    let response = after
+        .get("/count")
+        .header("Cookie", &format!("rung_session={by_new}"))
+        .send();
+    assert_eq!(response.text(), "3");
+}
+
+#[test]
+#[should_panic(expected = "App::secrets needs at least one secret")]
+fn secrets_needs_one_secret() {
+    let _ = app().secrets::<&str>(&[]);
 }
 
 #[test]

@@ -37,7 +37,7 @@ pub mod validate;
 use std::io;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{ArgAction, Parser};
 use rung::{App, Templates};
 
 use crate::api::AdminToken;
@@ -74,9 +74,18 @@ pub struct Options {
     pub workers: usize,
 
     /// Key that signs session cookies (random when absent: sessions then
-    /// end when the server stops).
-    #[arg(long, value_name = "KEY", env = "RUNG_SECRET", hide_env_values = true)]
-    pub secret: Option<String>,
+    /// end when the server stops). Give it again, or comma-separated in
+    /// RUNG_SECRET, to rotate keys: the first signs, all are accepted.
+    /// Every instance of one site needs the same secrets.
+    #[arg(
+        long = "secret",
+        value_name = "KEY",
+        env = "RUNG_SECRET",
+        hide_env_values = true,
+        action = ArgAction::Append,
+        value_delimiter = ','
+    )]
+    pub secrets: Vec<String>,
 
     /// Token that `DELETE /api/messages/{id}` requires as
     /// `Authorization: Bearer TOKEN` (without it, deleting is disabled).
@@ -108,7 +117,7 @@ impl Options {
             addr: "127.0.0.1:9000".into(),
             data_dir: data_dir.into(),
             workers: rung::config::default_workers(),
-            secret: None,
+            secrets: Vec::new(),
             admin_token: None,
             trace: false,
             templates_dir: PathBuf::from(TEMPLATES_DIR),
@@ -126,7 +135,7 @@ fn parse_workers(text: &str) -> Result<usize, String> {
 
 /// The whole site, ready to `.build()` or `.bind(addr)`: every route, the
 /// message store opened in `options.data_dir` (created if missing), the
-/// templates, the session secret and the admin token.
+/// templates, the session secrets and the admin token.
 ///
 /// There is no list of routes here. Each handler carries its own attribute
 /// (`#[get("/")]` on `pages::home`, `#[catch(404)]` on
@@ -141,8 +150,15 @@ pub fn build_app(options: &Options) -> io::Result<App> {
         .state(Templates::new(&options.templates_dir))
         .state(admin_token)
         .api_prefix("/api");
-    if let Some(secret) = options.secret.as_deref().filter(|s| !s.is_empty()) {
-        app = app.secret(secret);
+    // `RUNG_SECRET=new,` would give an empty secret: not a key anyone wants.
+    let secrets: Vec<&str> = options
+        .secrets
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !secrets.is_empty() {
+        app = app.secrets(&secrets);
     }
     let config = app.config_mut();
     config.workers = options.workers;

@@ -7,7 +7,8 @@
 //! Options (`--help` lists them): `--addr HOST:PORT` (default
 //! `127.0.0.1:9000`), `--data-dir DIR` (default `./data`, created if
 //! missing), `--workers N` (default 4 per CPU, at least 16), `--secret KEY`
-//! (or env `RUNG_SECRET`; random when absent), `--admin-token TOKEN` (or env
+//! (or env `RUNG_SECRET`; random when absent; repeated, or `RUNG_SECRET=new,old`,
+//! to rotate keys: the first signs, all are accepted), `--admin-token TOKEN` (or env
 //! `RUNG_ADMIN_TOKEN`), `--trace` (print raw request and response heads).
 //!
 //! Templates and static files are read from `demo/templates/` and

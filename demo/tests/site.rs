@@ -38,7 +38,7 @@ fn temp_dir(name: &str) -> PathBuf {
 fn options(dir: &Path) -> demo::Options {
     let mut options = demo::Options::new(dir.join("data"));
     options.workers = 8;
-    options.secret = Some("test secret".into());
+    options.secrets = vec!["test secret".into()];
     options.admin_token = Some("let-me-in".into());
     options
 }

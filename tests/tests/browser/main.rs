@@ -23,7 +23,7 @@ impl Site {
         let data = std::env::temp_dir().join(format!("rung-browser-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
         let mut options = demo::Options::new(&data);
-        options.secret = Some("browser test secret, long enough to sign".into());
+        options.secrets = vec!["browser test secret, long enough to sign".into()];
         let server = demo::build_app(&options)
             .unwrap()
             .bind("127.0.0.1:0")
