@@ -490,7 +490,7 @@ impl Service for AppService {
         let response = self.dispatch(req);
         let mut response = self.error_page(req, response);
         crate::session::finish(req, &mut response);
-        response
+        crate::respond::compress::compress(req, response)
     }
 
     fn error(&self, error: &HttpError) -> Response {

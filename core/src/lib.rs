@@ -28,7 +28,7 @@
 //! | `server` | listener, poller, workers, timeouts, shutdown; the dispatcher |
 //! | `router` | method + decoded path → route + parameters; the path grammar is the `rung-path` crate |
 //! | `template` | `{{ name }}` templates |
-//! | `respond` | [`IntoResponse`] and the one [`Error`] type |
+//! | `respond` | [`IntoResponse`], the one [`Error`] type, gzip on the way out |
 //! | `extract` | [`FromRequest`] and one file per extractor |
 //! | `files`, `session`, `registry` | static files, signed sessions, the distributed route table |
 //! | `app` | [`App`]: the service on top |

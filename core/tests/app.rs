@@ -383,3 +383,115 @@ fn prefixes_match_whole_segments() {
         Some("text/html; charset=utf-8")
     );
 }
+
+/// `n` bytes of HTML that compress well.
+fn long_page(n: usize) -> String {
+    "<p>a paragraph</p>\n".repeat(n / 19 + 1)[..n].to_string()
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("a gzip body");
+    out
+}
+
+fn compressing_app() -> App {
+    App::empty()
+        .api_prefix("/api")
+        .route(&[Method::Get], "/page", |_: &Request| Html(long_page(4000)))
+        .route(&[Method::Get], "/small", |_: &Request| Html(long_page(500)))
+        .route(&[Method::Get], "/api/items", |_: &Request| {
+            Json(serde_json::json!({ "items": vec!["an item"; 300] }))
+        })
+        .route(&[Method::Get], "/visit", |req: &Request| {
+            extract::<Session>(req).unwrap().insert("seen", true);
+            Html(long_page(4000))
+        })
+}
+
+#[test]
+fn responses_are_gzipped_when_the_client_accepts_it() {
+    let client = Client::new(compressing_app());
+    let plain = client.get("/page").send();
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.header("vary"), Some("Accept-Encoding"));
+    assert_eq!(plain.text(), long_page(4000));
+
+    let gzipped = client
+        .get("/page")
+        .header("Accept-Encoding", "br;q=1, gzip;q=0.5")
+        .send();
+    assert_eq!(gzipped.header("content-encoding"), Some("gzip"));
+    assert_eq!(gzipped.header("vary"), Some("Accept-Encoding"));
+    assert_eq!(
+        gzipped.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(gzipped.body.len() < 1000, "{} bytes", gzipped.body.len());
+    assert_eq!(gunzip(&gzipped.body), long_page(4000).as_bytes());
+
+    let json = client
+        .get("/api/items")
+        .header("Accept-Encoding", "*")
+        .send();
+    assert_eq!(json.header("content-encoding"), Some("gzip"));
+    let items: serde_json::Value = serde_json::from_slice(&gunzip(&json.body)).unwrap();
+    assert_eq!(items["items"].as_array().unwrap().len(), 300);
+
+    for refused in ["gzip;q=0", "identity", "*, gzip;q=0"] {
+        let response = client
+            .get("/page")
+            .header("Accept-Encoding", refused)
+            .send();
+        assert_eq!(response.header("content-encoding"), None, "{refused}");
+        assert_eq!(response.text(), long_page(4000));
+    }
+    let small = client
+        .get("/small")
+        .header("Accept-Encoding", "gzip")
+        .send();
+    assert_eq!(small.header("content-encoding"), None);
+    assert_eq!(small.header("vary"), Some("Accept-Encoding"));
+}
+
+#[test]
+fn error_pages_and_session_cookies_survive_compression() {
+    let client = Client::new(
+        compressing_app().catch(Status::NOT_FOUND, "", |_: &Request| Html(long_page(3000))),
+    );
+    let missing = client
+        .get("/nothing")
+        .header("Accept-Encoding", "gzip")
+        .send();
+    assert_eq!(missing.status, Status::NOT_FOUND);
+    assert_eq!(missing.header("content-encoding"), Some("gzip"));
+    assert_eq!(gunzip(&missing.body), long_page(3000).as_bytes());
+
+    let visit = client
+        .get("/visit")
+        .header("Accept-Encoding", "gzip")
+        .send();
+    assert_eq!(visit.header("content-encoding"), Some("gzip"));
+    assert!(visit
+        .header("set-cookie")
+        .unwrap()
+        .starts_with("rung_session="));
+}
+
+#[test]
+fn head_gets_the_headers_of_get_compressed_or_not() {
+    let client = Client::new(compressing_app());
+    for accept in ["gzip", "gzip;q=0"] {
+        let get = client.get("/page").header("Accept-Encoding", accept).send();
+        let head = client
+            .head("/page")
+            .header("Accept-Encoding", accept)
+            .send();
+        assert_eq!(head.status, Status::OK);
+        assert_eq!(head.headers, get.headers, "{accept}");
+        assert!(head.body.is_empty());
+    }
+}
