@@ -54,7 +54,8 @@ pub(crate) struct SessionSlot(OnceLock<SessionHandle>);
 ///
 /// Values are stored as JSON: anything `Serialize` goes in, and comes back
 /// out as any `Deserialize` type. When a handler changed the session, the
-/// response carries the new signed cookie.
+/// response carries the new signed cookie, stamped with the time now: the
+/// session then lasts the app's maximum age from this change.
 #[derive(Clone, Debug)]
 pub struct Session {
     data: SessionHandle,

@@ -57,12 +57,10 @@ pub(crate) fn compress(req: &Request, mut response: Response) -> Response {
     if !chosen || !status.allows_body() || status == Status::PARTIAL_CONTENT {
         return response;
     }
-    let body = std::mem::replace(response.body_mut(), Body::Empty);
-    let compressed = match body {
-        Body::Empty => Body::Empty,
+    let compressed = match std::mem::replace(response.body_mut(), Body::Empty) {
         Body::Bytes(bytes) => match gzip_bytes(&bytes) {
             Some(smaller) if smaller.len() < bytes.len() => Body::Bytes(smaller.into()),
-            // Already dense (random text, say): not worth a coding.
+            // Already dense (random bytes, say): not worth a coding.
             _ => {
                 *response.body_mut() = Body::Bytes(bytes);
                 return response;
@@ -72,6 +70,8 @@ pub(crate) fn compress(req: &Request, mut response: Response) -> Response {
             reader: Box::new(gzip_reader(reader)),
             len: None,
         },
+        // Shorter than `MIN_SIZE`: `gzip_chosen` said no before this.
+        Body::Empty => return response,
     };
     *response.body_mut() = compressed;
     let headers = response.headers_mut();
