@@ -170,6 +170,7 @@ impl StaticFiles {
             Form::GzipOnTheFly => gzip_etag(&entity_tag(len, modified)),
         };
         let last_modified = httpdate::fmt_http_date(modified);
+        let compressible = is_compressible_type(&content_type);
 
         let base = |status| {
             let mut response = Response::new(status)
@@ -177,7 +178,7 @@ impl StaticFiles {
                 .with_header("Last-Modified", last_modified.clone())
                 .with_header("Accept-Ranges", "bytes")
                 .with_header("Cache-Control", "no-cache");
-            if is_compressible_type(&content_type) {
+            if compressible {
                 add_vary(response.headers_mut());
             }
             response
@@ -186,40 +187,40 @@ impl StaticFiles {
         if not_modified(req, &etag, modified) {
             return Ok(base(Status::NOT_MODIFIED));
         }
-        let whole = base(Status::OK).with_header("Content-Type", content_type.clone());
         match form {
-            Form::Precompressed(gz, gz_meta) => {
-                return Ok(whole
-                    .with_header("Content-Encoding", "gzip")
-                    .with_stream(gz, Some(gz_meta.len())));
-            }
-            Form::GzipOnTheFly => {
-                // The compressed length is known only at the end: chunked.
-                return Ok(whole
-                    .with_header("Content-Encoding", "gzip")
-                    .with_stream(gzip_reader(file), None));
-            }
-            Form::Plain => {}
-        }
-        match wanted_range(req, &etag, modified, len) {
-            RangeRequest::Whole => Ok(whole.with_stream(file, Some(len))),
-            RangeRequest::Part { start, end } => {
-                file.seek(SeekFrom::Start(start))?;
-                let part_len = end - start + 1;
-                Ok(base(Status::PARTIAL_CONTENT)
+            Form::Precompressed(gz, gz_meta) => Ok(base(Status::OK)
+                .with_header("Content-Type", content_type)
+                .with_header("Content-Encoding", "gzip")
+                .with_stream(gz, Some(gz_meta.len()))),
+            // The compressed length is known only at the end: chunked.
+            Form::GzipOnTheFly => Ok(base(Status::OK)
+                .with_header("Content-Type", content_type)
+                .with_header("Content-Encoding", "gzip")
+                .with_stream(gzip_reader(file), None)),
+            // Only the plain form has byte ranges: `gzip_chosen` says no
+            // to a request with `Range`.
+            Form::Plain => match wanted_range(req, &etag, modified, len) {
+                RangeRequest::Whole => Ok(base(Status::OK)
                     .with_header("Content-Type", content_type)
-                    .with_header("Content-Range", format!("bytes {start}-{end}/{len}"))
-                    .with_stream(file.take(part_len), Some(part_len)))
-            }
-            RangeRequest::Unsatisfiable => {
-                let mut response =
-                    Error::new(Status::RANGE_NOT_SATISFIABLE, "range not satisfiable")
-                        .into_response();
-                response
-                    .headers_mut()
-                    .insert("Content-Range", format!("bytes */{len}"));
-                Ok(response)
-            }
+                    .with_stream(file, Some(len))),
+                RangeRequest::Part { start, end } => {
+                    file.seek(SeekFrom::Start(start))?;
+                    let part_len = end - start + 1;
+                    Ok(base(Status::PARTIAL_CONTENT)
+                        .with_header("Content-Type", content_type)
+                        .with_header("Content-Range", format!("bytes {start}-{end}/{len}"))
+                        .with_stream(file.take(part_len), Some(part_len)))
+                }
+                RangeRequest::Unsatisfiable => {
+                    let mut response =
+                        Error::new(Status::RANGE_NOT_SATISFIABLE, "range not satisfiable")
+                            .into_response();
+                    response
+                        .headers_mut()
+                        .insert("Content-Range", format!("bytes */{len}"));
+                    Ok(response)
+                }
+            },
         }
     }
 

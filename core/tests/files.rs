@@ -89,6 +89,10 @@ fn site() -> Site {
         .unwrap()
         .set_modified(an_hour_ago)
         .unwrap();
+    // A `.gz` copy that is a symlink out of the folder: never followed.
+    std::fs::write(public.join("escape.css"), big_css()).unwrap();
+    std::fs::write(dir.join("outside.gz"), gzip(b"SECRET")).unwrap();
+    std::os::unix::fs::symlink(dir.join("outside.gz"), public.join("escape.css.gz")).unwrap();
     std::fs::write(dir.join("secret.txt"), "SECRET").unwrap();
     std::os::unix::fs::symlink(dir.join("secret.txt"), public.join("link.txt")).unwrap();
     let server = App::empty()
@@ -454,6 +458,11 @@ fn a_precompressed_copy_is_sent_as_it_is() {
     assert_eq!(header(&head, "content-encoding"), Some("gzip"));
     assert_eq!(header(&head, "transfer-encoding"), Some("chunked"));
     assert_eq!(gunzip(&unchunk(&wire)), app_js().as_bytes());
+
+    // A copy whose real place is outside the folder is not used.
+    let (_, head, wire) = get(&site, "/static/escape.css", GZIP);
+    assert_eq!(header(&head, "transfer-encoding"), Some("chunked"));
+    assert_eq!(gunzip(&unchunk(&wire)), big_css().as_bytes());
 
     // The copy is also a file of its own.
     let (status, head, body) = get(&site, "/static/app.js.gz", GZIP);
