@@ -186,10 +186,9 @@ impl App {
     }
 
     /// Several secrets, newest first, to rotate them: the first signs
-    /// session cookies, all of them verify (see
-    /// [`KeyRing`](crate::input::signed::KeyRing)). Keep an old secret for
-    /// one session maximum age after replacing it, then drop it. Every
-    /// instance serving the same site needs the same secrets.
+    /// session cookies, all of them verify (see [`KeyRing`]). Keep an old
+    /// secret for one session maximum age after replacing it, then drop
+    /// it. Every instance serving the same site needs the same secrets.
     ///
     /// # Panics
     /// If `secrets` is empty: a mistake to find at start-up.

@@ -2,8 +2,8 @@
 //! travels in a signed cookie.
 //!
 //! The whole session lives in the cookie, as JSON signed with a
-//! [`KeyRing`](super::signed::KeyRing), so the server keeps no session
-//! store and any instance with the keys can serve any user. The price:
+//! [`KeyRing`], so the server keeps no session store and any instance
+//! with the keys can serve any user. The price:
 //! the client can *read* the data (do not store secrets in it) and it must
 //! stay small, because browsers keep only about 4 KiB per cookie.
 //!
