@@ -10,7 +10,7 @@
 //! | build a site | [`App`] (routes, state, files, error pages, settings) → [`AppService`]; or just [`serve`] |
 //! | run it | [`Server`] with a [`Service`], [`ShutdownHandle`]; settings in [`Config`], [`Limits`], [`Timeouts`] |
 //! | render pages | [`Templates`], [`template::escape_html`] |
-//! | cookies and sessions | [`SetCookie`], [`SameSite`], [`Session`], [`SessionKey`] |
+//! | cookies and sessions | [`SetCookie`], [`SameSite`], [`Session`], [`SessionKey`], [`KeyRing`] (secrets rotated) |
 //! | the wire types | [`http`]: [`Request`], [`Response`], [`Headers`], [`Method`], [`Status`], [`Version`], [`Body`], [`Extensions`], [`HttpError`] |
 //! | parse input yourself | [`input`]: percent-encoding, urlencoded, multipart, cookies, signed values |
 //! | list the routes | [`registry`]: what the attributes registered, [`Route`], [`Catcher`] |
@@ -28,7 +28,7 @@
 //! | `server` | listener, poller, workers, timeouts, shutdown; the dispatcher |
 //! | `router` | method + decoded path → route + parameters; the path grammar is the `rung-path` crate |
 //! | `template` | `{{ name }}` templates |
-//! | `respond` | [`IntoResponse`] and the one [`Error`] type |
+//! | `respond` | [`IntoResponse`], the one [`Error`] type, gzip on the way out |
 //! | `extract` | [`FromRequest`] and one file per extractor |
 //! | `files`, `session`, `registry` | static files, signed sessions, the distributed route table |
 //! | `app` | [`App`]: the service on top |
@@ -68,7 +68,7 @@ pub use http::{
     Version,
 };
 pub use input::cookies::{SameSite, SetCookie};
-pub use input::signed::SessionKey;
+pub use input::signed::{KeyRing, SessionKey};
 pub use registry::{Catcher, Route};
 pub use respond::{Error, Html, IntoResponse, Redirect};
 pub use router::RouteEntry;

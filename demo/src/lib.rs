@@ -38,7 +38,7 @@ pub mod validate;
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{ArgAction, Parser};
 use rung::{App, Templates};
 
 use crate::api::AdminToken;
@@ -81,9 +81,18 @@ pub struct Options {
     pub workers: usize,
 
     /// Key that signs session cookies (random when absent: sessions then
-    /// end when the server stops).
-    #[arg(long, value_name = "KEY", env = "RUNG_SECRET", hide_env_values = true)]
-    pub secret: Option<String>,
+    /// end when the server stops). Give it again, or comma-separated in
+    /// RUNG_SECRET, to rotate keys: the first signs, all are accepted.
+    /// Every instance of one site needs the same secrets.
+    #[arg(
+        long = "secret",
+        value_name = "KEY",
+        env = "RUNG_SECRET",
+        hide_env_values = true,
+        action = ArgAction::Append,
+        value_delimiter = ','
+    )]
+    pub secrets: Vec<String>,
 
     /// Token that `DELETE /api/messages/{id}` requires as
     /// `Authorization: Bearer TOKEN` (without it, deleting is disabled).
@@ -116,7 +125,7 @@ impl Options {
             data_dir: data_dir.into(),
             database_url: None,
             workers: rung::config::default_workers(),
-            secret: None,
+            secrets: Vec::new(),
             admin_token: None,
             trace: false,
             templates_dir: PathBuf::from(TEMPLATES_DIR),
@@ -167,7 +176,7 @@ pub fn build_app(options: &Options) -> Result<App, StoreError> {
 }
 
 /// The whole site around `store`: every route, the templates, the session
-/// secret and the admin token.
+/// secrets and the admin token.
 ///
 /// There is no list of routes here. Each handler carries its own attribute
 /// (`#[get("/")]` on `pages::home`, `#[catch(404)]` on
@@ -186,8 +195,15 @@ pub fn site(options: &Options, store: Store) -> App {
         // inline script (checked in Chromium by the browser test).
         .security_header("Content-Security-Policy", "default-src 'self'");
     app = timing::install(app);
-    if let Some(secret) = options.secret.as_deref().filter(|s| !s.is_empty()) {
-        app = app.secret(secret);
+    // `RUNG_SECRET=new,` would give an empty secret: not a key anyone wants.
+    let secrets: Vec<&str> = options
+        .secrets
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !secrets.is_empty() {
+        app = app.secrets(&secrets);
     }
     let config = app.config_mut();
     config.workers = options.workers;

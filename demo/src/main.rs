@@ -8,9 +8,10 @@
 //! `127.0.0.1:9000`), `--data-dir DIR` (default `./data`, created if
 //! missing), `--database-url URL` (or env `DATABASE_URL`: messages in
 //! PostgreSQL instead of the data dir), `--workers N` (default 4 per CPU,
-//! at least 16), `--secret KEY` (or env `RUNG_SECRET`; random when absent),
-//! `--admin-token TOKEN` (or env `RUNG_ADMIN_TOKEN`), `--trace` (print raw
-//! request and response heads).
+//! at least 16), `--secret KEY` (or env `RUNG_SECRET`; random when absent;
+//! repeated, or `RUNG_SECRET=new,old`, to rotate keys: the first signs, all
+//! are accepted), `--admin-token TOKEN` (or env `RUNG_ADMIN_TOKEN`),
+//! `--trace` (print raw request and response heads).
 //!
 //! Templates and static files are read from `demo/templates/` and
 //! `demo/public/` in the source tree — their paths are compiled in with

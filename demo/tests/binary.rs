@@ -308,6 +308,70 @@ fn admin_token_and_secret_from_the_environment() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// `GET /` with the session cookie `cookie` (`name=value`): the visit
+/// count the page shows and the `name=value` of the cookie it sets.
+fn visit_with(addr: SocketAddr, cookie: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let request =
+        format!("GET / HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let visits = raw
+        .split_once("<span id=\"visits\">")
+        .and_then(|(_, rest)| rest.split_once('<'))
+        .map(|(n, _)| n.to_string())
+        .unwrap_or_else(|| panic!("no visit count in {raw}"));
+    let new_cookie = raw
+        .lines()
+        .find_map(|l| l.strip_prefix("Set-Cookie: "))
+        .and_then(|l| l.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    (visits, new_cookie)
+}
+
+#[test]
+fn secrets_rotate_with_repeated_options_or_a_comma_separated_environment() {
+    let dir = temp_dir("rotate");
+    let (old, new) = ("old-secret", "new-secret");
+    let stop = |mut demo: Running| {
+        signal(&demo.child, "TERM");
+        assert!(wait_exit(&mut demo.child).success());
+    };
+    let demo = start(&["--data-dir", &data_dir(&dir), "--secret", old], &[]);
+    let by_old = first_visit_cookie(demo.addr);
+    stop(demo);
+
+    // New first, old after it: the old cookie is accepted, and the cookie
+    // sent back is signed with the new secret.
+    let both = [
+        "--data-dir",
+        &data_dir(&dir),
+        "--secret",
+        new,
+        "--secret",
+        old,
+    ];
+    let demo = start(&both, &[]);
+    let (visits, by_new) = visit_with(demo.addr, &by_old);
+    assert_eq!(visits, "2");
+    stop(demo);
+    let demo = start(
+        &["--data-dir", &data_dir(&dir)],
+        &[("RUNG_SECRET", "new-secret,old-secret")],
+    );
+    assert_eq!(visit_with(demo.addr, &by_old).0, "2");
+    stop(demo);
+
+    // The new secret alone: the re-signed cookie holds, the old one not.
+    let demo = start(&["--data-dir", &data_dir(&dir), "--secret", new], &[]);
+    assert_eq!(visit_with(demo.addr, &by_new).0, "3");
+    assert_eq!(visit_with(demo.addr, &by_old).0, "1");
+    stop(demo);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn bad_options_are_refused() {
     for args in [

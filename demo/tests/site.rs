@@ -38,7 +38,7 @@ fn temp_dir(name: &str) -> PathBuf {
 fn options(dir: &Path) -> demo::Options {
     let mut options = demo::Options::new(dir.join("data"));
     options.workers = 8;
-    options.secret = Some("test secret".into());
+    options.secrets = vec!["test secret".into()];
     options.admin_token = Some("let-me-in".into());
     options
 }
@@ -432,6 +432,33 @@ fn static_files() {
             matches!(status, 400 | 403 | 404),
             "{escape} answered {status}"
         );
+    }
+    site.stop();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn pages_and_styles_are_gzipped_for_browsers() {
+    let dir = temp_dir("gzip");
+    let site = Site::start(&options(&dir));
+    let browser = [("Accept-Encoding", "gzip, deflate, br, zstd")];
+    let gunzip = |reply: &Reply| {
+        assert_eq!(reply.header("content-encoding"), Some("gzip"), "{reply:?}");
+        assert_eq!(reply.header("vary"), Some("Accept-Encoding"));
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&reply.body[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    };
+    for path in ["/", "/about", "/static/style.css"] {
+        // A first visit each time, so the visit counts match.
+        let plain = site.get(path);
+        assert_eq!(plain.header("content-encoding"), None);
+        let gzipped = site.get_with(path, &browser);
+        assert_eq!(gzipped.status, 200);
+        assert!(gzipped.body.len() < plain.body.len(), "{path}");
+        assert_eq!(gunzip(&gzipped), plain.body, "{path}");
     }
     site.stop();
     std::fs::remove_dir_all(dir).unwrap();
