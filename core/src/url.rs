@@ -4,19 +4,31 @@
 //! name holding one function, `url`, that takes the path parameters in the
 //! order of the path and gives the route's [`Url`]:
 //!
-//! ```text
-//! #[get("/api/messages/{id}")]
-//! pub fn show(id: u64, store: State<Store>) -> ... { ... }
+//! ```
+//! use rung::get;
 //!
-//! show::url(5)                       // "/api/messages/5"
-//! crate::api::show::url(message.id)  // from another module
+//! #[get("/api/messages/{id}")]
+//! fn show(id: u64) -> String {
+//!     format!("message {id}")
+//! }
+//!
+//! #[get("/files/{owner}/{*path}")]
+//! fn file(owner: String, path: String) -> String {
+//!     format!("{path} of {owner}")
+//! }
+//!
+//! assert_eq!(show::url(5), "/api/messages/5");
+//! assert_eq!(file::url("a/b", "css/site 2.css"), "/files/a%2Fb/css/site%202.css");
 //! ```
 //!
 //! A function and a module can share a name, because Rust keeps functions
 //! and modules in two namespaces: `show(...)` calls the handler,
 //! `show::url(...)` builds its URL. The module has the function's
 //! visibility, so the URL of a `pub fn` can be built from anywhere the
-//! function can be called.
+//! function can be called: `crate::api::show::url(5)`. (So no other
+//! module of that name may sit beside the function.) The parameter types
+//! are the handler's, looked up from the handler's module; a type declared
+//! inside a function body is not found there.
 //!
 //! The compiler checks each call against the route: a route that does not
 //! exist, a parameter too many or too few, or a value of the wrong type is
