@@ -145,6 +145,16 @@ fn values_are_percent_encoded_for_their_segment() {
 }
 
 #[test]
+fn a_route_in_a_function_body_has_its_url_there() {
+    #[get("/local/{n}")]
+    fn local(n: u32) -> String {
+        n.to_string()
+    }
+    assert_eq!(local::url(3), "/local/3");
+    assert_eq!(fetch(local::url(3)).1, serde_json::json!(3));
+}
+
+#[test]
 fn a_tail_keeps_its_slashes_and_encodes_the_rest() {
     assert_eq!(
         site::file::url("ada", "css/site 2.css"),
