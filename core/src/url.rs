@@ -153,11 +153,13 @@ impl<Q: Serialize> Url<Q> {
 
 /// The `name=value` pairs of a query, each percent-encoded.
 fn query_pairs(query: &impl Serialize) -> Vec<String> {
-    let fields = match serde_json::to_value(query) {
-        Ok(Value::Object(fields)) => fields,
+    let mut fields: Vec<(String, Value)> = match serde_json::to_value(query) {
+        Ok(Value::Object(fields)) => fields.into_iter().collect(),
         Ok(other) => panic!("a query string is made from a struct or a map, not {other}"),
         Err(error) => panic!("the query could not be serialized: {error}"),
     };
+    // By name, whatever order the map kept them in.
+    fields.sort_by(|a, b| a.0.cmp(&b.0));
     let mut pairs = Vec::new();
     for (name, value) in &fields {
         let values = match value {
@@ -337,6 +339,11 @@ mod tests {
         assert_eq!(serde_json::to_string(&url).unwrap(), "\"/api/messages/5\"");
         let header: Cow<'static, str> = url.clone().into();
         assert_eq!(header, "/api/messages/5");
+        let created =
+            crate::Response::new(crate::Status::CREATED).with_header("Location", url.clone());
+        assert_eq!(created.headers().get("location"), Some("/api/messages/5"));
+        let redirect = crate::IntoResponse::into_response(crate::Redirect::to(url.clone()));
+        assert_eq!(redirect.headers().get("location"), Some("/api/messages/5"));
         assert_eq!(String::from(url), "/api/messages/5");
     }
 }
