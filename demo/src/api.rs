@@ -100,7 +100,9 @@ pub fn create(body: Json<Value>, store: State<Store>) -> Result<Response, Error>
         }
     };
     let message = store.add(new)?;
-    let location = format!("/api/messages/{}", message.id);
+    // `show::url` is written by the `#[get]` on `show` below: the path of
+    // that route with this id, checked by the compiler against it.
+    let location = show::url(message.id);
     Ok(Json(message)
         .into_response()
         .with_status(Status::CREATED)

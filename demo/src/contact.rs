@@ -47,7 +47,9 @@ pub fn submit(
             // stored.
             let message = store.add(new)?;
             session.insert(SESSION_NAME, &message.name);
-            let context = json!({ "name": message.name, "id": message.id });
+            // The link to the stored message as JSON, built from its route.
+            let url = crate::api::show::url(message.id);
+            let context = json!({ "name": message.name, "id": message.id, "url": url });
             let page = layout::page(&templates, "Thank you", "thanks.html", &context)?;
             Ok((Status::OK, page))
         }
