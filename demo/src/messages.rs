@@ -14,7 +14,7 @@
 //! same however many messages there are.
 
 use rung::{get, Error, Html, Query, State, Templates};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::layout;
 use crate::store::Store;
@@ -23,8 +23,9 @@ use crate::store::Store;
 pub const PAGE_SIZE: usize = 50;
 
 /// `?before=ID`: only messages older than `ID` (a whole number; anything
-/// else is a `400` from `Query`).
-#[derive(Debug, Deserialize)]
+/// else is a `400` from `Query`). Serialized too, for the link to the
+/// next page, built by `list::url()` from this route itself.
+#[derive(Debug, Deserialize, Serialize)]
 pub struct PageQuery {
     /// Show messages with a smaller id than this.
     pub before: Option<u64>,
@@ -42,13 +43,17 @@ pub fn list(
     let mut messages = store.newest(before, PAGE_SIZE + 1)?;
     let more = messages.len() > PAGE_SIZE;
     messages.truncate(PAGE_SIZE);
+    // The link to older messages, from this route's own URL builder.
     let older = match messages.last() {
-        Some(last) if more => Some(last.id),
+        Some(last) if more => Some(list::url().query(&PageQuery {
+            before: Some(last.id),
+        })),
         _ => None,
     };
     let context = serde_json::json!({
         "messages": messages,
         "older": older,
+        "newest": list::url(),
         "paged": before.is_some(),
     });
     layout::page(&templates, "Messages", "messages.html", &context)

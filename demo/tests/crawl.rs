@@ -31,7 +31,7 @@ struct Visit {
 fn every_link_and_form_of_the_site_leads_somewhere() {
     let dir = temp_dir();
     let mut options = demo::Options::new(dir.join("data"));
-    options.secret = Some("crawl secret".into());
+    options.secrets = vec!["crawl secret".into()];
     let client = Client::new(demo::build_app(&options).expect("open the store"));
 
     let mut queue = VecDeque::from([Visit {
