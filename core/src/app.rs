@@ -25,12 +25,12 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::extract::{FromRequest, Requirements, StateMap};
 use crate::http::{HttpError, Method, Request, Response, Status};
-use crate::input::signed::SessionKey;
+use crate::input::signed::{KeyRing, SessionKey};
 use crate::registry;
 use crate::respond::{Error, IntoResponse};
 use crate::router::{allow_header, Handler, RouteEntry, RouteError, Routed, Router};
 use crate::server::{panic_message, Server, Service};
-use crate::session::SessionSlot;
+use crate::session::{SessionMaxAge, SessionSlot};
 use crate::template::escape_html;
 use defaults::{CrossOrigin, SecurityHeaders};
 use hooks::{After, Before};
@@ -286,8 +286,31 @@ impl App {
 
     /// Signs session cookies with a key derived from `secret`. Without one,
     /// a random key is made at start-up (sessions then end with the process).
+    /// Every instance serving the same site needs the same secret.
     pub fn secret(self, secret: &str) -> App {
-        self.state(SessionKey::from_secret(secret))
+        self.secrets(&[secret])
+    }
+
+    /// Several secrets, newest first, to rotate them: the first signs
+    /// session cookies, all of them verify (see [`KeyRing`]). Keep an old
+    /// secret for one session maximum age after replacing it, then drop
+    /// it. Every instance serving the same site needs the same secrets.
+    ///
+    /// # Panics
+    /// If `secrets` is empty: a mistake to find at start-up.
+    #[track_caller]
+    pub fn secrets<S: AsRef<str>>(self, secrets: &[S]) -> App {
+        match KeyRing::from_secrets(secrets) {
+            Some(keys) => self.state(keys),
+            None => panic!("App::secrets needs at least one secret"),
+        }
+    }
+
+    /// How long a session lasts after its last change (30 days unless
+    /// set): an older session cookie is ignored, as if absent, and the
+    /// cookie's `Max-Age` says the same to the browser. Whole seconds.
+    pub fn session_max_age(self, max_age: std::time::Duration) -> App {
+        self.state(SessionMaxAge(max_age))
     }
 
     /// Error pages under this prefix (`/api`) are JSON: `{"error": "..."}`.
@@ -312,8 +335,8 @@ impl App {
     /// reported at once.
     pub fn build(mut self) -> Result<AppService, StartError> {
         self.state
-            .entry(TypeId::of::<SessionKey>())
-            .or_insert_with(|| Arc::new(SessionKey::random()));
+            .entry(TypeId::of::<KeyRing>())
+            .or_insert_with(|| Arc::new(KeyRing::new(SessionKey::random())));
         let mut problems = Vec::new();
         for (route, needs) in &self.requirements {
             for (type_id, type_name) in &needs.states {
@@ -624,7 +647,9 @@ impl Service for AppService {
         };
         let mut response = self.error_page(req, response);
         crate::session::finish(req, &mut response);
-        self.finish(req, response)
+        let response = self.finish(req, response);
+        // Last: hooks and headers see the body as the handler made it.
+        crate::respond::compress::compress(req, response)
     }
 
     /// A request the engine could not read whole. When its target was

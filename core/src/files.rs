@@ -5,13 +5,25 @@
 //! folder, picks its `Content-Type`, answers conditional requests (`304`)
 //! and byte ranges (`206`/`416`), and streams the file so that memory does
 //! not grow with its size.
+//!
+//! A text file goes out gzipped to a client that accepts it (the rule is
+//! `respond::compress::gzip_chosen`). If a compressed copy `NAME.gz` sits
+//! beside the file (made with `gzip -k -9 style.css`, say, at the best
+//! level, once), it is sent as it is; otherwise the file is compressed
+//! while it is streamed. Each form has its own ETag (`"…-gzip"` for the
+//! gzip one), chosen *before* the conditional check, so that a client
+//! holding the gzip form gets its `304` too. A `.gz` copy older than the
+//! file is stale and ignored.
 
-use std::fs::{self, File};
+use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::http::{Request, Response, Status};
+use crate::respond::compress::{
+    add_vary, gzip_chosen, gzip_etag, gzip_reader, is_compressible_type,
+};
 use crate::respond::{Error, IntoResponse, Redirect};
 
 /// A folder whose files are served.
@@ -53,7 +65,7 @@ impl StaticFiles {
     /// path after the prefix, e.g. `css/site.css`).
     pub fn serve(&self, req: &Request, relative: &str) -> Response {
         match self.resolve(relative) {
-            Ok(Found::File(path)) => serve_file(req, &path).unwrap_or_else(|e| {
+            Ok(Found::File(path)) => self.serve_file(req, &path).unwrap_or_else(|e| {
                 log::error!("cannot read {}: {e}", path.display());
                 Error::internal("cannot read the file").into_response()
             }),
@@ -121,46 +133,113 @@ pub fn content_type(path: &Path) -> String {
     }
 }
 
-fn serve_file(req: &Request, path: &Path) -> io::Result<Response> {
-    let mut file = File::open(path)?;
-    let meta = file.metadata()?;
-    let len = meta.len();
-    let modified = meta.modified().unwrap_or(UNIX_EPOCH);
-    let etag = entity_tag(len, modified);
-    let last_modified = httpdate::fmt_http_date(modified);
+/// Which form of a file is sent.
+enum Form {
+    /// The file as it is.
+    Plain,
+    /// Its `NAME.gz` copy, as it is.
+    Precompressed(File, Metadata),
+    /// The file, compressed while it is streamed.
+    GzipOnTheFly,
+}
 
-    let base = |status| {
-        Response::new(status)
-            .with_header("ETag", etag.clone())
-            .with_header("Last-Modified", last_modified.clone())
-            .with_header("Accept-Ranges", "bytes")
-            .with_header("Cache-Control", "no-cache")
-    };
+impl StaticFiles {
+    fn serve_file(&self, req: &Request, path: &Path) -> io::Result<Response> {
+        let mut file = File::open(path)?;
+        let meta = file.metadata()?;
+        let len = meta.len();
+        let modified = meta.modified().unwrap_or(UNIX_EPOCH);
+        let content_type = content_type(path);
 
-    if not_modified(req, &etag, modified) {
-        return Ok(base(Status::NOT_MODIFIED));
-    }
-    let content_type = content_type(path);
-    match wanted_range(req, &etag, modified, len) {
-        RangeRequest::Whole => Ok(base(Status::OK)
-            .with_header("Content-Type", content_type)
-            .with_stream(file, Some(len))),
-        RangeRequest::Part { start, end } => {
-            file.seek(SeekFrom::Start(start))?;
-            let part_len = end - start + 1;
-            Ok(base(Status::PARTIAL_CONTENT)
-                .with_header("Content-Type", content_type)
-                .with_header("Content-Range", format!("bytes {start}-{end}/{len}"))
-                .with_stream(file.take(part_len), Some(part_len)))
-        }
-        RangeRequest::Unsatisfiable => {
-            let mut response =
-                Error::new(Status::RANGE_NOT_SATISFIABLE, "range not satisfiable").into_response();
+        // Pick the form first: the conditional check compares the client's
+        // ETag with the one of the form it would get.
+        let form = if gzip_chosen(req, &content_type, Some(len)) {
+            match self.precompressed(path, modified) {
+                Some((gz, gz_meta)) => Form::Precompressed(gz, gz_meta),
+                None => Form::GzipOnTheFly,
+            }
+        } else {
+            Form::Plain
+        };
+        let etag = match &form {
+            Form::Plain => entity_tag(len, modified),
+            Form::Precompressed(_, gz_meta) => gzip_etag(&entity_tag(
+                gz_meta.len(),
+                gz_meta.modified().unwrap_or(UNIX_EPOCH),
+            )),
+            Form::GzipOnTheFly => gzip_etag(&entity_tag(len, modified)),
+        };
+        let last_modified = httpdate::fmt_http_date(modified);
+        let compressible = is_compressible_type(&content_type);
+
+        let base = |status| {
+            let mut response = Response::new(status)
+                .with_header("ETag", etag.clone())
+                .with_header("Last-Modified", last_modified.clone())
+                .with_header("Accept-Ranges", "bytes")
+                .with_header("Cache-Control", "no-cache");
+            if compressible {
+                add_vary(response.headers_mut());
+            }
             response
-                .headers_mut()
-                .insert("Content-Range", format!("bytes */{len}"));
-            Ok(response)
+        };
+
+        if not_modified(req, &etag, modified) {
+            return Ok(base(Status::NOT_MODIFIED));
         }
+        match form {
+            Form::Precompressed(gz, gz_meta) => Ok(base(Status::OK)
+                .with_header("Content-Type", content_type)
+                .with_header("Content-Encoding", "gzip")
+                .with_stream(gz, Some(gz_meta.len()))),
+            // The compressed length is known only at the end: chunked.
+            Form::GzipOnTheFly => Ok(base(Status::OK)
+                .with_header("Content-Type", content_type)
+                .with_header("Content-Encoding", "gzip")
+                .with_stream(gzip_reader(file), None)),
+            // Only the plain form has byte ranges: `gzip_chosen` says no
+            // to a request with `Range`.
+            Form::Plain => match wanted_range(req, &etag, modified, len) {
+                RangeRequest::Whole => Ok(base(Status::OK)
+                    .with_header("Content-Type", content_type)
+                    .with_stream(file, Some(len))),
+                RangeRequest::Part { start, end } => {
+                    file.seek(SeekFrom::Start(start))?;
+                    let part_len = end - start + 1;
+                    Ok(base(Status::PARTIAL_CONTENT)
+                        .with_header("Content-Type", content_type)
+                        .with_header("Content-Range", format!("bytes {start}-{end}/{len}"))
+                        .with_stream(file.take(part_len), Some(part_len)))
+                }
+                RangeRequest::Unsatisfiable => {
+                    let mut response =
+                        Error::new(Status::RANGE_NOT_SATISFIABLE, "range not satisfiable")
+                            .into_response();
+                    response
+                        .headers_mut()
+                        .insert("Content-Range", format!("bytes */{len}"));
+                    Ok(response)
+                }
+            },
+        }
+    }
+
+    /// The `NAME.gz` beside the file at `path` (which is inside the root),
+    /// opened, if there is one that is inside the root too, a regular file,
+    /// and not older than the file (`modified`).
+    fn precompressed(&self, path: &Path, modified: SystemTime) -> Option<(File, Metadata)> {
+        let mut name = path.file_name()?.to_os_string();
+        name.push(".gz");
+        let real = fs::canonicalize(path.with_file_name(name)).ok()?;
+        if !real.starts_with(&self.root) {
+            return None;
+        }
+        let gz = File::open(real).ok()?;
+        let meta = gz.metadata().ok()?;
+        let fresh = meta
+            .modified()
+            .is_ok_and(|gz_modified| gz_modified >= modified);
+        (meta.is_file() && fresh).then_some((gz, meta))
     }
 }
 

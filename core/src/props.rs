@@ -319,6 +319,81 @@ proptest! {
     }
 }
 
+/// Route sets for URL building: distinct static prefixes (some that must
+/// be percent-encoded in a URL), each with parameters and maybe a tail.
+fn url_route_set() -> impl Strategy<Value = Vec<(String, usize, bool)>> {
+    proptest::collection::btree_map("[a-zé:@!]{1,6}", (0usize..3, any::<bool>()), 1..6).prop_map(
+        |m| {
+            m.into_iter()
+                .map(|(name, (params, tail))| (name, params, tail))
+                .collect()
+        },
+    )
+}
+
+/// Any text but NUL, often with the characters that mean something in a
+/// URL.
+fn url_value(min: usize) -> impl Strategy<Value = String> {
+    prop_oneof![
+        proptest::string::string_regex(&format!("[^\\x00]{{{min},10}}")).unwrap(),
+        proptest::string::string_regex(&format!("[/%?#&=+. é🦀]{{{min},10}}")).unwrap(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// For a generated set of routes and arbitrary values, the URL built
+    /// for a route reaches that route with the same values: the route's
+    /// URL template (`Pattern::url_template`, the format string the route
+    /// attributes write) filled as the generated `url` functions fill it,
+    /// each value encoded by `url::segment` (a parameter) or `url::tail`.
+    #[test]
+    fn built_urls_reach_their_route_with_the_same_values(
+        routes in url_route_set(),
+        values in proptest::collection::vec(url_value(1), 2),
+        tail_value in url_value(0),
+    ) {
+        let pattern_of = |(name, params, tail): &(String, usize, bool)| {
+            let mut pattern = format!("/{name}");
+            for p in 0..*params {
+                pattern.push_str(&format!("/{{p{p}}}"));
+            }
+            if *tail {
+                pattern.push_str("/{*rest}");
+            }
+            pattern
+        };
+        let entries = routes.iter().enumerate().map(|(i, route)| {
+            let label = i.to_string();
+            RouteEntry::new(vec![Method::Get], pattern_of(route), label, "props", std::sync::Arc::new(|_: &Request| Response::text("")))
+        }).collect();
+        let router = Router::new(entries).unwrap();
+        for (i, route) in routes.iter().enumerate() {
+            let (_, params, tail) = route;
+            let pattern = rung_path::Pattern::parse(&pattern_of(route)).unwrap();
+            let mut url = pattern.url_template();
+            let mut expected = Vec::new();
+            for (p, value) in values.iter().take(*params).enumerate() {
+                url = url.replace(&format!("{{p{p}}}"), &crate::url::segment(value));
+                expected.push(value.clone());
+            }
+            if *tail {
+                url = url.replace("{rest}", &crate::url::tail(&tail_value));
+                expected.push(tail_value.clone());
+            }
+            match router.route(Method::Get, &url) {
+                Routed::Found(found, captured) => {
+                    prop_assert_eq!(&found.name, &i.to_string(), "{} reached the wrong route", url);
+                    let captured: Vec<String> = captured.into_iter().map(|(_, value)| value).collect();
+                    prop_assert_eq!(captured, expected, "{}", url);
+                }
+                _ => return Err(TestCaseError::fail(format!("{url} matched nothing"))),
+            }
+        }
+    }
+}
+
 mod static_root {
     use super::*;
     use crate::files::StaticFiles;

@@ -2,9 +2,19 @@
 //!
 //! The whole session travels in the `rung_session` cookie, signed with
 //! HMAC-SHA256 ([`crate::input::signed`]). The server stores nothing, so any
-//! instance that has the secret can serve any visitor. A cookie that was
+//! instance that has the secrets can serve any visitor. A cookie that was
 //! changed, cut short or signed with another key fails the check and the
 //! visitor simply gets a fresh, empty session — never an error page.
+//!
+//! Sessions expire on the server: the time the cookie was signed is under
+//! the signature, and one older than the app's maximum age
+//! (`App::session_max_age`, 30 days by default) is treated as absent too.
+//! The cookie is signed again, with a fresh time, whenever the session
+//! changes; `core/src/input/session_data.rs` says why that moment.
+//!
+//! The app's secrets form a [`KeyRing`] (`App::secrets(&[new, old])`): the
+//! first signs, all verify, so a secret can be replaced without logging
+//! everyone out.
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
@@ -16,14 +26,20 @@ use crate::extract::FromRequest;
 use crate::http::{Request, Response};
 use crate::input::cookies::{parse_cookie_header, SameSite, SetCookie};
 use crate::input::session_data::SessionData;
-use crate::input::signed::SessionKey;
+use crate::input::signed::{KeyRing, SessionKey};
 use crate::respond::Error;
 
 /// The name of the session cookie.
 pub const COOKIE_NAME: &str = "rung_session";
 
-/// How long the browser keeps the session cookie: 30 days.
-pub const MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How long a session lasts after its last change unless the app says
+/// otherwise: 30 days.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// The app's maximum session age (set by `App::session_max_age`), kept in
+/// its state.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SessionMaxAge(pub(crate) Duration);
 
 /// The session of one request, shared by the extractor and the code that
 /// writes the cookie back after the handler.
@@ -38,7 +54,8 @@ pub(crate) struct SessionSlot(OnceLock<SessionHandle>);
 ///
 /// Values are stored as JSON: anything `Serialize` goes in, and comes back
 /// out as any `Deserialize` type. When a handler changed the session, the
-/// response carries the new signed cookie.
+/// response carries the new signed cookie, stamped with the time now: the
+/// session then lasts the app's maximum age from this change.
 #[derive(Clone, Debug)]
 pub struct Session {
     data: SessionHandle,
@@ -78,13 +95,14 @@ impl Session {
 impl<'a> FromRequest<'a> for Session {
     fn from_request(req: &'a Request) -> Result<Self, Error> {
         let load = || {
-            let key = session_key(req);
+            let keys = session_keys(req);
+            let max_age = max_age(req);
             let from_cookie = req
                 .headers()
                 .get_all("cookie")
                 .flat_map(parse_cookie_header)
                 .filter(|(name, _)| name == COOKIE_NAME)
-                .find_map(|(_, value)| SessionData::decode(&key, &value));
+                .find_map(|(_, value)| SessionData::decode(&keys, &value, max_age));
             Arc::new(Mutex::new(from_cookie.unwrap_or_default()))
         };
         // The app puts an empty slot on every request it answers; the first
@@ -99,15 +117,22 @@ impl<'a> FromRequest<'a> for Session {
     }
 }
 
-/// The app's session key (set by `App::secret`, or random for this run).
-fn session_key(req: &Request) -> Arc<SessionKey> {
-    req.state::<SessionKey>().unwrap_or_else(|| {
-        // Only requests built by hand get here: `App::build` always adds a key.
-        static FALLBACK: std::sync::OnceLock<Arc<SessionKey>> = std::sync::OnceLock::new();
+/// The app's session keys (set by `App::secrets`, or one random key for
+/// this run).
+fn session_keys(req: &Request) -> Arc<KeyRing> {
+    req.state::<KeyRing>().unwrap_or_else(|| {
+        // Only requests built by hand get here: `App::build` always adds keys.
+        static FALLBACK: OnceLock<Arc<KeyRing>> = OnceLock::new();
         FALLBACK
-            .get_or_init(|| Arc::new(SessionKey::random()))
+            .get_or_init(|| Arc::new(KeyRing::new(SessionKey::random())))
             .clone()
     })
+}
+
+/// The app's maximum session age, or [`DEFAULT_MAX_AGE`].
+fn max_age(req: &Request) -> Duration {
+    req.state::<SessionMaxAge>()
+        .map_or(DEFAULT_MAX_AGE, |max_age| max_age.0)
 }
 
 /// After the handler: if it changed the session, send the new cookie.
@@ -123,12 +148,13 @@ pub(crate) fn finish(req: &Request, response: &mut Response) {
     if !data.is_changed() {
         return;
     }
-    let key = session_key(req);
     let cookie = if data.is_empty() {
         SetCookie::removal(COOKIE_NAME)
     } else {
-        match data.encode(&key) {
-            Ok(value) => SetCookie::new(COOKIE_NAME, value).map(|c| c.max_age(MAX_AGE)),
+        // Signed now, with the current key: the browser may keep it as
+        // long as the server will accept it.
+        match data.encode(&session_keys(req)) {
+            Ok(value) => SetCookie::new(COOKIE_NAME, value).map(|c| c.max_age(max_age(req))),
             Err(e) => {
                 log::error!("session not saved: {e}");
                 return;

@@ -2,10 +2,12 @@
 //! error pages, sessions and start-up checks.
 
 use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rung::test::Client;
 use rung::{
-    App, Caught, Form, FromRequest, Html, Json, Method, Query, Request, Session, State, Status,
+    App, Caught, Form, FromRequest, Html, Json, KeyRing, Method, Query, Request, Session, State,
+    Status,
 };
 use serde::Deserialize;
 
@@ -208,6 +210,93 @@ fn sessions_survive_requests_and_tampering_gives_a_fresh_one() {
         )
         .send();
     assert_eq!(response.text(), "1");
+}
+
+/// A session cookie as `App::secret(secret)` would have made it
+/// `age` ago, holding `{"n": n}`.
+fn session_cookie_issued_ago(secret: &str, age: Duration, n: u32) -> String {
+    let issued_at = (SystemTime::now() - age)
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let payload = format!(r#"{{"issued_at":{issued_at},"values":{{"n":{n}}}}}"#);
+    let value = KeyRing::from_secrets(&[secret])
+        .unwrap()
+        .sign(payload.as_bytes());
+    format!("rung_session={value}")
+}
+
+#[test]
+fn a_session_older_than_the_maximum_age_is_a_fresh_one() {
+    const SECRET: &str = "a test secret that is long enough!";
+    let hour = Duration::from_secs(3600);
+    let client = Client::new(app().secret(SECRET).session_max_age(hour));
+    let count_with = |cookie: &str| {
+        client.clear_cookies(); // send only `cookie`
+        client.get("/count").header("Cookie", cookie).send()
+    };
+
+    let recent = count_with(&session_cookie_issued_ago(SECRET, hour / 2, 41));
+    assert_eq!(recent.text(), "42");
+    let old = count_with(&session_cookie_issued_ago(SECRET, 2 * hour, 41));
+    assert_eq!(old.status, Status::OK);
+    assert_eq!(old.text(), "1");
+    // The browser is told the same maximum age.
+    assert!(old
+        .header("set-cookie")
+        .unwrap()
+        .contains("; Max-Age=3600;"));
+
+    // Thirty days by default.
+    let default = Client::new(app().secret(SECRET));
+    let day = 24 * hour;
+    let send = |age, n| {
+        default.clear_cookies();
+        default
+            .get("/count")
+            .header("Cookie", &session_cookie_issued_ago(SECRET, age, n))
+            .send()
+    };
+    assert_eq!(send(29 * day, 7).text(), "8");
+    assert_eq!(send(31 * day, 7).text(), "1");
+    assert!(send(day, 7)
+        .header("set-cookie")
+        .unwrap()
+        .contains("; Max-Age=2592000;"));
+}
+
+#[test]
+fn rotated_secrets_accept_the_old_one_and_sign_with_the_new() {
+    const OLD: &str = "the old secret, thirty-two bytes or more";
+    const NEW: &str = "the new secret, thirty-two bytes or more";
+    let before = Client::new(app().secret(OLD));
+    assert_eq!(before.get("/count").send().text(), "1");
+    let by_old = format!("rung_session={}", before.cookie("rung_session").unwrap());
+
+    let rotated = Client::new(app().secrets(&[NEW, OLD]));
+    let response = rotated.get("/count").header("Cookie", &by_old).send();
+    assert_eq!(response.text(), "2", "the old key still verifies");
+    let by_new = rotated.cookie("rung_session").unwrap();
+    let new_only = KeyRing::from_secrets(&[NEW]).unwrap();
+    assert!(
+        new_only.verify(&by_new).is_some(),
+        "re-signed with the new key"
+    );
+
+    let after = Client::new(app().secret(NEW));
+    let response = after.get("/count").header("Cookie", &by_old).send();
+    assert_eq!(response.text(), "1", "the old key alone no longer verifies");
+    let response = after
+        .get("/count")
+        .header("Cookie", &format!("rung_session={by_new}"))
+        .send();
+    assert_eq!(response.text(), "3");
+}
+
+#[test]
+#[should_panic(expected = "App::secrets needs at least one secret")]
+fn secrets_needs_one_secret() {
+    let _ = app().secrets::<&str>(&[]);
 }
 
 #[test]
@@ -555,4 +644,128 @@ fn a_start_error_prints_as_text_from_main() {
     // `main` returning `Err` prints the `Debug`: it must read like `Display`.
     assert_eq!(format!("{error:?}"), error.to_string());
     assert!(format!("{error:?}").starts_with("the app cannot start:\n  - "));
+}
+
+/// `n` bytes of HTML that compress well.
+fn long_page(n: usize) -> String {
+    "<p>a paragraph</p>\n".repeat(n / 19 + 1)[..n].to_string()
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("a gzip body");
+    out
+}
+
+fn compressing_app() -> App {
+    App::empty()
+        .api_prefix("/api")
+        .route(&[Method::Get], "/page", |_: &Request| Html(long_page(4000)))
+        .route(&[Method::Get], "/small", |_: &Request| Html(long_page(500)))
+        .route(&[Method::Get], "/api/items", |_: &Request| {
+            Json(serde_json::json!({ "items": vec!["an item"; 300] }))
+        })
+        .route(&[Method::Get], "/visit", |req: &Request| {
+            extract::<Session>(req).unwrap().insert("seen", true);
+            Html(long_page(4000))
+        })
+}
+
+#[test]
+fn responses_are_gzipped_when_the_client_accepts_it() {
+    let client = Client::new(compressing_app());
+    let plain = client.get("/page").send();
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.header("vary"), Some("Accept-Encoding"));
+    assert_eq!(plain.text(), long_page(4000));
+
+    let gzipped = client
+        .get("/page")
+        .header("Accept-Encoding", "br;q=1, gzip;q=0.5")
+        .send();
+    assert_eq!(gzipped.header("content-encoding"), Some("gzip"));
+    assert_eq!(gzipped.header("vary"), Some("Accept-Encoding"));
+    assert_eq!(
+        gzipped.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(gzipped.body.len() < 1000, "{} bytes", gzipped.body.len());
+    assert_eq!(gunzip(&gzipped.body), long_page(4000).as_bytes());
+
+    let json = client
+        .get("/api/items")
+        .header("Accept-Encoding", "*")
+        .send();
+    assert_eq!(json.header("content-encoding"), Some("gzip"));
+    let items: serde_json::Value = serde_json::from_slice(&gunzip(&json.body)).unwrap();
+    assert_eq!(items["items"].as_array().unwrap().len(), 300);
+
+    for refused in ["gzip;q=0", "identity", "*, gzip;q=0"] {
+        let response = client
+            .get("/page")
+            .header("Accept-Encoding", refused)
+            .send();
+        assert_eq!(response.header("content-encoding"), None, "{refused}");
+        assert_eq!(response.text(), long_page(4000));
+    }
+    let small = client
+        .get("/small")
+        .header("Accept-Encoding", "gzip")
+        .send();
+    assert_eq!(small.header("content-encoding"), None);
+    assert_eq!(small.header("vary"), Some("Accept-Encoding"));
+}
+
+#[test]
+fn error_pages_and_session_cookies_survive_compression() {
+    let client = Client::new(
+        compressing_app().catch(Status::NOT_FOUND, "", |_: &Request| Html(long_page(3000))),
+    );
+    let missing = client
+        .get("/nothing")
+        .header("Accept-Encoding", "gzip")
+        .send();
+    assert_eq!(missing.status, Status::NOT_FOUND);
+    assert_eq!(missing.header("content-encoding"), Some("gzip"));
+    assert_eq!(gunzip(&missing.body), long_page(3000).as_bytes());
+
+    let visit = client
+        .get("/visit")
+        .header("Accept-Encoding", "gzip")
+        .send();
+    assert_eq!(visit.header("content-encoding"), Some("gzip"));
+    assert!(visit
+        .header("set-cookie")
+        .unwrap()
+        .starts_with("rung_session="));
+}
+
+#[test]
+fn head_gets_the_headers_of_get_compressed_or_not() {
+    let client = Client::new(compressing_app());
+    for accept in ["gzip", "gzip;q=0"] {
+        let get = client.get("/page").header("Accept-Encoding", accept).send();
+        let head = client
+            .head("/page")
+            .header("Accept-Encoding", accept)
+            .send();
+        assert_eq!(head.status, Status::OK);
+        // The same headers, but for the request id, which is each request's own.
+        let without_id = |headers: &rung::Headers| -> Vec<(String, String)> {
+            headers
+                .iter()
+                .filter(|(name, _)| !name.eq_ignore_ascii_case("x-request-id"))
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            without_id(&head.headers),
+            without_id(&get.headers),
+            "{accept}"
+        );
+        assert!(head.body.is_empty());
+    }
 }

@@ -7,7 +7,8 @@
 //!
 //! Then the same rules as the JSON API ([`crate::validate`]):
 //!
-//! - valid: the message is stored — on disk before this function returns —
+//! - valid: the message is stored — on disk, or committed, before this
+//!   function returns —
 //!   the name is remembered in the session (the home page then says
 //!   "Welcome back"), and the thank-you page is rendered from
 //!   `thanks.html`, whose `{{ name }}` escapes whatever the visitor typed;
@@ -41,11 +42,14 @@ pub fn submit(
     let input = form.0;
     match validate::check(&input) {
         Ok(new) => {
-            // `?` turns a failed write into a 500: no thank-you page for a
-            // message that is not safely stored.
+            // `?` turns a failed write into a 500 (a 503 when the database
+            // is down): no thank-you page for a message that is not safely
+            // stored.
             let message = store.add(new)?;
             session.insert(SESSION_NAME, &message.name);
-            let context = json!({ "name": message.name, "id": message.id });
+            // The link to the stored message as JSON, built from its route.
+            let url = crate::api::show::url(message.id);
+            let context = json!({ "name": message.name, "id": message.id, "url": url });
             let page = layout::page(&templates, "Thank you", "thanks.html", &context)?;
             Ok((Status::OK, page))
         }

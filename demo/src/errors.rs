@@ -28,6 +28,12 @@ pub fn internal_error(caught: Caught, templates: State<Templates>) -> Html<Strin
     html_page(&caught, &templates)
 }
 
+/// `503` for pages: the message store cannot be reached right now.
+#[catch(503)]
+pub fn unavailable(caught: Caught, templates: State<Templates>) -> Html<String> {
+    html_page(&caught, &templates)
+}
+
 /// `404` under `/api` (the prefix given to `App::api_prefix` too).
 #[catch(404, prefix = "/api")]
 pub fn api_not_found(caught: Caught) -> Json<Value> {
@@ -37,6 +43,12 @@ pub fn api_not_found(caught: Caught) -> Json<Value> {
 /// `500` under `/api`.
 #[catch(500, prefix = "/api")]
 pub fn api_internal_error(caught: Caught) -> Json<Value> {
+    Json(json!({ "error": caught.message }))
+}
+
+/// `503` under `/api`.
+#[catch(503, prefix = "/api")]
+pub fn api_unavailable(caught: Caught) -> Json<Value> {
     Json(json!({ "error": caught.message }))
 }
 

@@ -6,9 +6,12 @@
 //!
 //! Options (`--help` lists them): `--addr HOST:PORT` (default
 //! `127.0.0.1:9000`), `--data-dir DIR` (default `./data`, created if
-//! missing), `--workers N` (default 4 per CPU, at least 16), `--secret KEY`
-//! (or env `RUNG_SECRET`; random when absent), `--admin-token TOKEN` (or env
-//! `RUNG_ADMIN_TOKEN`), `--trace` (print raw request and response heads).
+//! missing), `--database-url URL` (or env `DATABASE_URL`: messages in
+//! PostgreSQL instead of the data dir), `--workers N` (default 4 per CPU,
+//! at least 16), `--secret KEY` (or env `RUNG_SECRET`; random when absent;
+//! repeated, or `RUNG_SECRET=new,old`, to rotate keys: the first signs, all
+//! are accepted), `--admin-token TOKEN` (or env `RUNG_ADMIN_TOKEN`),
+//! `--trace` (print raw request and response heads).
 //!
 //! Templates and static files are read from `demo/templates/` and
 //! `demo/public/` in the source tree — their paths are compiled in with
@@ -93,17 +96,16 @@ fn init_logging(trace: bool) {
 /// Builds the site, prints where it listens and its routes, then serves
 /// until SIGINT (Ctrl-C) or SIGTERM, after a graceful shutdown.
 fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
-    let service = demo::build_app(options)?.build()?;
+    let store = demo::open_store(options)?;
+    let stored_in = store.describe();
+    let service = demo::site(options, store).build()?;
     let routes = service.route_table();
     let workers = service.config().workers;
     let server = service.bind(&options.addr)?;
     server.handle_signals()?;
     println!("rung demo site: {}", server.url());
     println!("{}", routes.trim_end());
-    println!(
-        "messages in {}, {workers} worker threads; Ctrl-C to stop",
-        options.data_dir.display()
-    );
+    println!("messages in {stored_in}, {workers} worker threads; Ctrl-C to stop");
     server.run()?;
     log::info!("stopped");
     Ok(())

@@ -49,6 +49,7 @@ fn start(args: &[&str], envs: &[(&str, &str)]) -> Running {
         .current_dir(std::env::temp_dir())
         .env_remove("RUNG_SECRET")
         .env_remove("RUNG_ADMIN_TOKEN")
+        .env_remove("DATABASE_URL")
         .env_remove("GLIBC_TUNABLES")
         .env("RUST_BACKTRACE", "0")
         .stdout(Stdio::piped())
@@ -307,6 +308,70 @@ fn admin_token_and_secret_from_the_environment() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// `GET /` with the session cookie `cookie` (`name=value`): the visit
+/// count the page shows and the `name=value` of the cookie it sets.
+fn visit_with(addr: SocketAddr, cookie: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let request =
+        format!("GET / HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let visits = raw
+        .split_once("<span id=\"visits\">")
+        .and_then(|(_, rest)| rest.split_once('<'))
+        .map(|(n, _)| n.to_string())
+        .unwrap_or_else(|| panic!("no visit count in {raw}"));
+    let new_cookie = raw
+        .lines()
+        .find_map(|l| l.strip_prefix("Set-Cookie: "))
+        .and_then(|l| l.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    (visits, new_cookie)
+}
+
+#[test]
+fn secrets_rotate_with_repeated_options_or_a_comma_separated_environment() {
+    let dir = temp_dir("rotate");
+    let (old, new) = ("old-secret", "new-secret");
+    let stop = |mut demo: Running| {
+        signal(&demo.child, "TERM");
+        assert!(wait_exit(&mut demo.child).success());
+    };
+    let demo = start(&["--data-dir", &data_dir(&dir), "--secret", old], &[]);
+    let by_old = first_visit_cookie(demo.addr);
+    stop(demo);
+
+    // New first, old after it: the old cookie is accepted, and the cookie
+    // sent back is signed with the new secret.
+    let both = [
+        "--data-dir",
+        &data_dir(&dir),
+        "--secret",
+        new,
+        "--secret",
+        old,
+    ];
+    let demo = start(&both, &[]);
+    let (visits, by_new) = visit_with(demo.addr, &by_old);
+    assert_eq!(visits, "2");
+    stop(demo);
+    let demo = start(
+        &["--data-dir", &data_dir(&dir)],
+        &[("RUNG_SECRET", "new-secret,old-secret")],
+    );
+    assert_eq!(visit_with(demo.addr, &by_old).0, "2");
+    stop(demo);
+
+    // The new secret alone: the re-signed cookie holds, the old one not.
+    let demo = start(&["--data-dir", &data_dir(&dir), "--secret", new], &[]);
+    assert_eq!(visit_with(demo.addr, &by_new).0, "3");
+    assert_eq!(visit_with(demo.addr, &by_old).0, "1");
+    stop(demo);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn bad_options_are_refused() {
     for args in [
@@ -331,12 +396,90 @@ fn bad_options_are_refused() {
         "--workers",
         "--secret",
         "--admin-token",
+        "--database-url",
         "--trace",
         "RUNG_SECRET",
+        "DATABASE_URL",
         "RUNG_ADMIN_TOKEN",
     ] {
         assert!(help.contains(option), "{option} in\n{help}");
     }
+}
+
+/// Runs `demo` with `envs` and `args` until it exits (at most 20 s):
+/// `(success, how long it took, stdout and stderr)`.
+fn run_to_exit(args: &[&str], envs: &[(&str, &str)]) -> (bool, Duration, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_demo"));
+    command
+        .args(["--addr", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    let started = std::time::Instant::now();
+    let mut child = command.spawn().unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = started.elapsed();
+    let mut text = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    (status.success(), took, text)
+}
+
+/// With a database that cannot be reached, the demo does not start: it
+/// exits non-zero within 15 s, naming the host and port, never the
+/// password, whether the URL came as an option or from the environment.
+#[test]
+fn an_unreachable_database_stops_the_start_without_showing_the_password() {
+    // Nothing listens on this port: connections are refused at once.
+    let refused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused_port = refused.local_addr().unwrap().port();
+    drop(refused);
+    // This one accepts connections (the kernel does, into the backlog) and
+    // never says a word: only a deadline ends the wait.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+
+    let password = "hunter2-Very-Secret";
+    for (port, how) in [
+        (refused_port, "option"),
+        (silent_port, "env"),
+        (refused_port, "env"),
+    ] {
+        let url = format!("postgres://rung:{password}@127.0.0.1:{port}/site");
+        let (ok, took, text) = match how {
+            "option" => run_to_exit(&["--database-url", &url], &[]),
+            _ => run_to_exit(&[], &[("DATABASE_URL", &url)]),
+        };
+        assert!(!ok, "started without its database:\n{text}");
+        assert!(took < Duration::from_secs(15), "took {took:?}:\n{text}");
+        assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+        assert!(!text.contains(password), "the password is shown:\n{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+    drop(silent);
 }
 
 /// Messages that got their `201` are never lost, even when the process is

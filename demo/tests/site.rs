@@ -38,7 +38,7 @@ fn temp_dir(name: &str) -> PathBuf {
 fn options(dir: &Path) -> demo::Options {
     let mut options = demo::Options::new(dir.join("data"));
     options.workers = 8;
-    options.secret = Some("test secret".into());
+    options.secrets = vec!["test secret".into()];
     options.admin_token = Some("let-me-in".into());
     options
 }
@@ -437,6 +437,33 @@ fn static_files() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+#[test]
+fn pages_and_styles_are_gzipped_for_browsers() {
+    let dir = temp_dir("gzip");
+    let site = Site::start(&options(&dir));
+    let browser = [("Accept-Encoding", "gzip, deflate, br, zstd")];
+    let gunzip = |reply: &Reply| {
+        assert_eq!(reply.header("content-encoding"), Some("gzip"), "{reply:?}");
+        assert_eq!(reply.header("vary"), Some("Accept-Encoding"));
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&reply.body[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    };
+    for path in ["/", "/about", "/static/style.css"] {
+        // A first visit each time, so the visit counts match.
+        let plain = site.get(path);
+        assert_eq!(plain.header("content-encoding"), None);
+        let gzipped = site.get_with(path, &browser);
+        assert_eq!(gzipped.status, 200);
+        assert!(gzipped.body.len() < plain.body.len(), "{path}");
+        assert_eq!(gunzip(&gzipped), plain.body, "{path}");
+    }
+    site.stop();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 // ---------------------------------------------------------------------------
 // GET /contact, POST /contact  (Level 4)
 
@@ -633,7 +660,58 @@ fn messages_page_lists_every_message_escaped() {
     assert!(page.contains("&quot;Q&quot; &amp; &#39;A&#39; &lt;img src=x&gt;"));
     assert!(page.contains("o&#39;neil&amp;co@example.com"));
     assert!(page.contains("second one"));
-    assert!(page.find("message-1").unwrap() < page.find("message-2").unwrap());
+    // Newest first.
+    assert!(page.find("message-2").unwrap() < page.find("message-1").unwrap());
+    assert!(!page.contains("Older messages"), "one page only");
+    site.stop();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The ids of the messages on a `/messages` page, in page order.
+fn page_ids(page: &str) -> Vec<u64> {
+    page.split("id=\"message-")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn messages_pages_hold_50_newest_first_with_a_link_to_older_ones() {
+    let dir = temp_dir("pages");
+    let site = Site::start(&options(&dir));
+    for i in 1..=120 {
+        let reply = site.post_json("/api/messages", &message(&format!("m{i}")));
+        assert_eq!(reply.status, 201);
+    }
+    // A deleted message leaves a gap; pages go on across it.
+    let auth = [("Authorization", "Bearer let-me-in")];
+    assert_eq!(
+        site.send("DELETE", "/api/messages/60", &auth, b"").status,
+        204
+    );
+
+    let first = site.get("/messages").text();
+    assert_eq!(page_ids(&first), (71..=120).rev().collect::<Vec<u64>>());
+    assert!(first.contains("href=\"/messages?before=71\""), "{first}");
+    assert!(!first.contains("Newest messages"));
+
+    let second = site.get("/messages?before=71").text();
+    let mut expected: Vec<u64> = (20..=70).rev().filter(|&id| id != 60).collect();
+    expected.truncate(50);
+    assert_eq!(page_ids(&second), expected);
+    assert!(second.contains("href=\"/messages?before=20\""), "{second}");
+    assert!(second.contains("href=\"/messages\""));
+
+    let last = site.get("/messages?before=20").text();
+    assert_eq!(page_ids(&last), (1..=19).rev().collect::<Vec<u64>>());
+    assert!(!last.contains("Older messages"), "{last}");
+
+    let beyond = site.get("/messages?before=1");
+    assert_eq!(beyond.status, 200);
+    assert!(beyond.text().contains("No older messages"));
+    for bad in ["/messages?before=abc", "/messages?before=-1"] {
+        assert_eq!(site.get(bad).status, 400, "{bad}");
+    }
     site.stop();
     std::fs::remove_dir_all(dir).unwrap();
 }

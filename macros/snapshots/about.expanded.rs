@@ -30,3 +30,11 @@ const _: () = {
     };
     ::rung::__private::inventory::submit!(ROUTE);
 };
+/// The URL of `about` (`GET /about`), built by `about::url`.
+mod about {
+    /// The path `/about`.
+    #[allow(dead_code)]
+    pub fn url() -> ::rung::Url {
+        ::rung::Url::new("/about")
+    }
+}

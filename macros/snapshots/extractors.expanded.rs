@@ -65,3 +65,12 @@ const _: () = {
     };
     ::rung::__private::inventory::submit!(ROUTE);
 };
+/// The URL of `send` (`POST /contact`), built by `send::url`.
+mod send {
+    use super::*;
+    /// The path `/contact`.
+    #[allow(dead_code)]
+    pub fn url() -> ::rung::Url<SendOptions> {
+        ::rung::Url::new("/contact")
+    }
+}

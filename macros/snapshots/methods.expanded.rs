@@ -36,3 +36,11 @@ const _: () = {
     };
     ::rung::__private::inventory::submit!(ROUTE);
 };
+/// The URL of `guestbook` (`GET, POST /guestbook`), built by `guestbook::url`.
+mod guestbook {
+    /// The path `/guestbook`.
+    #[allow(dead_code)]
+    pub fn url() -> ::rung::Url {
+        ::rung::Url::new("/guestbook")
+    }
+}

@@ -42,3 +42,12 @@ const _: () = {
     };
     ::rung::__private::inventory::submit!(ROUTE);
 };
+/// The URL of `show` (`GET /api/messages/{id}`), built by `show::url`.
+mod show {
+    /// The path `/api/messages/{id}`, with each value percent-encoded for its place.
+    #[allow(dead_code)]
+    pub fn url(id: u64) -> ::rung::Url {
+        let id = ::rung::url::segment(&id);
+        ::rung::Url::new(format!("/api/messages/{id}"))
+    }
+}

@@ -38,3 +38,13 @@ const _: () = {
     };
     ::rung::__private::inventory::submit!(ROUTE);
 };
+/// The URL of `file` (`GET /files/{owner}/{*path}`), built by `file::url`.
+mod file {
+    /// The path `/files/{owner}/{*path}`, with each value percent-encoded for its place.
+    #[allow(dead_code)]
+    pub fn url(owner: &str, path: &str) -> ::rung::Url {
+        let owner = ::rung::url::segment(&owner);
+        let path = ::rung::url::tail(&path);
+        ::rung::Url::new(format!("/files/{owner}/{path}"))
+    }
+}

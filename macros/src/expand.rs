@@ -16,8 +16,18 @@
 //!
 //! The block imports the traits it calls (`FromRequest`, `IntoResponse`)
 //! and names everything else with a full path (`::rung::Request`), so
-//! that it works whatever the user has imported. See `macros/snapshots/` for what it
-//! looks like.
+//! that it works whatever the user has imported.
+//!
+//! A route (not an error page) also gets its URL builder: a module named
+//! like the function, with the function's visibility, holding
+//! `fn url(...) -> ::rung::Url`. It takes the path parameters in the order
+//! of the path and fills the path with them, percent-encoded, so that
+//! `show::url(5)` is `/api/messages/5` (see `rung::url`). A module, rather
+//! than an item in the `const _` block, because it must be named from
+//! other places; a module and a function may share a name, since Rust keeps
+//! them in two namespaces.
+//!
+//! See `macros/snapshots/` for what it all looks like.
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -25,7 +35,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Pat, Type};
 
-use crate::validate::{Catch, Checked, Handler, Route, Source};
+use crate::validate::{Argument, Catch, Checked, Handler, Route, Source};
 
 /// The user's function (`original`, untouched) followed by its
 /// registration.
@@ -50,6 +60,7 @@ fn route_registration(route: &Route) -> TokenStream {
     });
     let path = &route.path;
     let common = common_fields(&route.handler, &names);
+    let url_module = url_module(route);
     quote! {
         const _: () = {
             #imports
@@ -61,6 +72,182 @@ fn route_registration(route: &Route) -> TokenStream {
             };
             ::rung::__private::inventory::submit!(ROUTE);
         };
+        #url_module
+    }
+}
+
+/// The URL builder of a route: `mod show { pub fn url(id: u64) -> ... }`.
+fn url_module(route: &Route) -> TokenStream {
+    let handler = &route.handler;
+    let module = &handler.name;
+    let vis = &handler.vis;
+    let path = route.path.value();
+    let pattern = rung_path::Pattern::parse(&path).expect("validate checked the path");
+
+    // The parameters in the order of the path, each with the argument of
+    // the handler that receives it and the function that encodes it.
+    let mut params = Vec::new();
+    for segment in &pattern.segments {
+        let (name, encode) = match segment {
+            rung_path::Segment::Param(name) => (name, quote!(segment)),
+            rung_path::Segment::Tail(name) => (name, quote!(tail)),
+            rung_path::Segment::Static(_) => continue,
+        };
+        let arg = handler
+            .args
+            .iter()
+            .find(|arg| matches!(&arg.source, Source::PathParam(param) if param == name))
+            .expect("validate checked that every parameter has an argument");
+        params.push((name, arg, encode));
+    }
+
+    let inputs = params.iter().map(|(_, arg, _)| {
+        let ident = argument_ident(arg);
+        let ty = url_type(&arg.ty);
+        quote!(#ident: #ty)
+    });
+    // Each value is shadowed by its encoded text, then the template (the
+    // path with its static segments encoded: `/api/messages/{id}`) is
+    // filled by `format!`, which reads `{id}` as the variable `id`. A
+    // parameter named like a keyword (`{type}`, received by `r#type`)
+    // cannot be read that way: then each `{name}` becomes `{}`, filled in
+    // order.
+    let encodings = params.iter().map(|(_, arg, encode)| {
+        let ident = argument_ident(arg);
+        quote!(let #ident = ::rung::url::#encode(&#ident);)
+    });
+    let mut template = pattern.url_template();
+    let inline = params
+        .iter()
+        .all(|(name, ..)| syn::parse_str::<Ident>(name).is_ok());
+    let body = if params.is_empty() {
+        quote!(::rung::Url::new(#template))
+    } else if inline {
+        quote! {
+            #(#encodings)*
+            ::rung::Url::new(format!(#template))
+        }
+    } else {
+        for (name, ..) in &params {
+            template = template.replace(&format!("{{{name}}}"), "{}");
+        }
+        let idents = params.iter().map(|(_, arg, _)| argument_ident(arg));
+        quote! {
+            #(#encodings)*
+            ::rung::Url::new(format!(#template, #(#idents),*))
+        }
+    };
+
+    let query = query_type(handler);
+    let output = match query {
+        Some(ty) => quote!(::rung::Url<#ty>),
+        None => quote!(::rung::Url),
+    };
+    // The types are the user's, written for the user's module: a type that
+    // is not a primitive (`Slug`, the `T` of a `Query<T>`) is found there.
+    let mut types = params.iter().map(|(_, arg, _)| &arg.ty).chain(query);
+    let parent_scope = if types.any(needs_parent_scope) {
+        quote!(
+            use super::*;
+        )
+    } else {
+        quote!()
+    };
+
+    let methods = route
+        .methods
+        .iter()
+        .map(|method| method.token())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let module_doc = format!(
+        " The URL of `{}` (`{methods} {path}`), built by `{}::url`.",
+        module.unraw(),
+        module.unraw()
+    );
+    let url_doc = if params.is_empty() {
+        format!(" The path `{path}`.")
+    } else {
+        format!(" The path `{path}`, with each value percent-encoded for its place.")
+    };
+    // Spanned on the function's name: a call with too few or too many
+    // values gets a note pointing at the route it was meant for.
+    let url = Ident::new("url", module.span());
+    quote! {
+        #[doc = #module_doc]
+        #vis mod #module {
+            #parent_scope
+            #[doc = #url_doc]
+            // A route whose URL is never built is no mistake.
+            #[allow(dead_code)]
+            pub fn #url(#(#inputs),*) -> #output {
+                #body
+            }
+        }
+    }
+}
+
+/// The name of an argument that receives a path parameter (`id`, also
+/// for `mut id`).
+fn argument_ident(arg: &Argument) -> &Ident {
+    match &arg.pat {
+        Pat::Ident(pat) => &pat.ident,
+        _ => unreachable!("validate gives path parameters to plain names only"),
+    }
+}
+
+/// The type a URL builder takes for a parameter of type `ty`: `&str` for
+/// a `String` (no need to own a copy to build a link), else `ty` itself.
+fn url_type(ty: &Type) -> TokenStream {
+    match ty {
+        Type::Path(path) if path.qself.is_none() && path.path.is_ident("String") => {
+            quote_spanned!(ty.span()=> &str)
+        }
+        _ => quote!(#ty),
+    }
+}
+
+/// The `T` of the handler's first `Query<T>` argument, if it has one.
+fn query_type(handler: &Handler) -> Option<&Type> {
+    handler.args.iter().find_map(|arg| {
+        let Type::Path(path) = &arg.ty else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        let syn::PathArguments::AngleBracketed(generics) = &last.arguments else {
+            return None;
+        };
+        match generics.args.first() {
+            Some(syn::GenericArgument::Type(ty)) if last.ident == "Query" => Some(ty),
+            _ => None,
+        }
+    })
+}
+
+/// Whether `ty`, written in the user's module, needs that module's names
+/// to be found from the URL builder's module: `Slug` does, `u64`,
+/// `String` and `crate::Slug` do not.
+fn needs_parent_scope(ty: &Type) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "String", "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
+        "i64", "i128", "isize", "f32", "f64",
+    ];
+    match ty {
+        Type::Reference(reference) => needs_parent_scope(&reference.elem),
+        Type::Paren(paren) => needs_parent_scope(&paren.elem),
+        Type::Path(path) if path.qself.is_none() => {
+            if path.path.leading_colon.is_some() {
+                return false;
+            }
+            let segments = &path.path.segments;
+            let first = segments[0].ident.to_string();
+            let std_or_crate = ["crate", "std", "core", "alloc"].contains(&first.as_str());
+            let primitive = segments.len() == 1
+                && segments[0].arguments.is_empty()
+                && PRIMITIVES.contains(&first.as_str());
+            !(std_or_crate && segments.len() > 1 || primitive)
+        }
+        _ => true,
     }
 }
 

@@ -55,6 +55,11 @@ use parse::Kind;
 ///
 /// `methods` lists any of `GET`, `POST`, `PUT`, `PATCH`, `DELETE`.
 ///
+/// Beside the function comes its URL builder: a module of the same name
+/// and visibility with `fn url(...) -> rung::Url`, taking the path
+/// parameters in the order of the path (`show::url(5)` gives
+/// `/api/messages/5`, each value percent-encoded). See `rung::url`.
+///
 /// The function must be a plain, non-generic, non-`async` function
 /// outside any `impl` block (a module, or a function body, is fine).
 /// Mistakes are compile errors pointing at what to change; the function

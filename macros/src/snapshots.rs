@@ -53,6 +53,16 @@ const CASES: &[Case] = &[
         "#,
     },
     Case {
+        name: "url_builder",
+        source: r#"
+            /// The files of a user, listed or searched.
+            #[get("/users/{user}/files/{*path}")]
+            pub fn files(user: String, path: String, Query(search): Query<Search>) -> String {
+                format!("{user}'s files under {path}, matching {search:?}")
+            }
+        "#,
+    },
+    Case {
         name: "extractors",
         source: r#"
             #[post("/contact")]

@@ -50,6 +50,9 @@ pub struct Catch {
 pub struct Handler {
     /// The function's name.
     pub name: Ident,
+    /// Its visibility (`pub`, `pub(crate)`, or none), which the module of
+    /// its URL builder gets too.
+    pub vis: syn::Visibility,
     /// Its arguments, in order.
     pub args: Vec<Argument>,
     /// Where its return type is written (or its `)` when there is none),
@@ -611,6 +614,7 @@ fn check_handler(function: &ItemFn, params: &[Param], errors: &mut Errors) -> Ha
     };
     Handler {
         name: sig.ident.clone(),
+        vis: function.vis.clone(),
         args,
         output_span,
     }

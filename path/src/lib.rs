@@ -22,6 +22,12 @@
 //!
 //! Static segments are kept as written, that is as the *decoded* text a
 //! request's segment must equal: `/café` answers `GET /caf%C3%A9`.
+//!
+//! The way back, from a pattern and values to a URL, is here too
+//! ([`encode_component`], [`encode_tail`], [`Pattern::url_template`]): the
+//! URL builders that the route attributes write beside each route
+//! (`show::url(5)`) encode each value so that the router, decoding the
+//! request's segments, gives the handler that very value.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -112,6 +118,78 @@ impl Pattern {
             })
             .collect()
     }
+}
+
+impl Pattern {
+    /// The pattern as a template for its URLs: each static segment
+    /// percent-encoded, each parameter written `{name}` (a tail too, without
+    /// its `*`). `/café/{id}` gives `/caf%C3%A9/{id}`.
+    ///
+    /// The route attributes use it as the format string of the URL builder
+    /// they write (`format!("/caf%C3%A9/{id}", id = ...)`), filling each
+    /// `{name}` with the value encoded by [`encode_component`] (a
+    /// parameter) or [`encode_tail`] (a tail). Static segments never hold a
+    /// brace, so every brace in the template is a parameter's.
+    pub fn url_template(&self) -> String {
+        if self.segments.is_empty() {
+            return "/".to_string();
+        }
+        let mut template = String::new();
+        for segment in &self.segments {
+            template.push('/');
+            match segment {
+                Segment::Static(text) => template.push_str(&encode_component(text)),
+                Segment::Param(name) | Segment::Tail(name) => {
+                    template.push('{');
+                    template.push_str(name);
+                    template.push('}');
+                }
+            }
+        }
+        template
+    }
+}
+
+/// Percent-encodes `text` so it can be placed anywhere in a URL (a path
+/// segment, a query name or value) or in a cookie value.
+///
+/// Only the RFC 3986 "unreserved" characters are kept as they are
+/// (`A-Z a-z 0-9 - . _ ~`); every other byte of the UTF-8 text becomes
+/// `%XX` with upper-case hex digits. So a `/` becomes `%2F` and stays inside
+/// its segment: the router splits a request's path on the `/` it was sent
+/// with, then decodes each segment (`rung::input::percent::decode`
+/// reverses this function).
+///
+/// ```
+/// assert_eq!(rung_path::encode_component("a b&c/é"), "a%20b%26c%2F%C3%A9");
+/// ```
+pub fn encode_component(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(text.len());
+    for &byte in text.as_bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0F)]));
+        }
+    }
+    out
+}
+
+/// Percent-encodes the value of a tail parameter (`{*path}`): its `/` stay
+/// separators, and each piece between them is encoded with
+/// [`encode_component`].
+///
+/// ```
+/// assert_eq!(rung_path::encode_tail("css/site 2.css"), "css/site%202.css");
+/// ```
+pub fn encode_tail(text: &str) -> String {
+    text.split('/')
+        .map(encode_component)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Splits a path into segments the way patterns are split: `/` → `[]`,
@@ -382,6 +460,26 @@ mod tests {
     #[test]
     fn all_mistakes_of_a_path_are_reported() {
         assert_eq!(analyse("users/{*rest}/{id/a b").problems.len(), 4);
+    }
+
+    #[test]
+    fn url_templates_encode_static_segments_and_keep_params() {
+        let template = |path: &str| Pattern::parse(path).unwrap().url_template();
+        assert_eq!(template("/"), "/");
+        assert_eq!(template("/about/"), "/about/");
+        assert_eq!(template("/api/messages/{id}"), "/api/messages/{id}");
+        assert_eq!(template("/café/{*path}"), "/caf%C3%A9/{path}");
+        assert_eq!(template("/a:b@c"), "/a%3Ab%40c");
+    }
+
+    #[test]
+    fn values_are_encoded_for_their_place() {
+        assert_eq!(encode_component("AZaz09-._~"), "AZaz09-._~");
+        assert_eq!(encode_component("a/b c%"), "a%2Fb%20c%25");
+        assert_eq!(encode_component(""), "");
+        assert_eq!(encode_tail("a/b c/"), "a/b%20c/");
+        assert_eq!(encode_tail("/é"), "/%C3%A9");
+        assert_eq!(encode_tail(""), "");
     }
 
     #[test]

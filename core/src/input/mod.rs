@@ -15,7 +15,7 @@
 //! | [`urlencoded`] | `a=1&b=2` bodies and query strings → pairs → your struct |
 //! | [`multipart`] | `multipart/form-data` bodies (file uploads) → parts |
 //! | [`cookies`] | the `Cookie` header, and `Set-Cookie` values built safely |
-//! | [`signed`] | HMAC-SHA256 signed values and the key that signs them |
+//! | [`signed`] | HMAC-SHA256 signed values, the key that signs them, a key ring for rotation |
 //! | `session_data` | the session map, stored in a signed cookie (internal) |
 
 pub mod cookies;

@@ -127,31 +127,10 @@ fn hex_value(byte: u8) -> Option<u8> {
     }
 }
 
-/// Percent-encodes `s` so it can be placed anywhere in a URL (a path
-/// segment, a query name or value) or in a cookie value.
-///
-/// Only the RFC 3986 "unreserved" characters are kept as they are
-/// (`A-Z a-z 0-9 - . _ ~`); every other byte of the UTF-8 text becomes
-/// `%XX` with upper-case hex digits. [`decode`] reverses it.
-///
-/// ```
-/// use rung::input::percent::encode_component;
-/// assert_eq!(encode_component("a b&c/é"), "a%20b%26c%2F%C3%A9");
-/// ```
-pub fn encode_component(s: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(s.len());
-    for &byte in s.as_bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0F)]));
-        }
-    }
-    out
-}
+// The encoders are defined in `rung-path`, beside the path grammar, because
+// the route attributes need it too: they encode the static segments of a
+// route's URL when the program compiles. One definition for both.
+pub use rung_path::{encode_component, encode_tail};
 
 #[cfg(test)]
 mod tests {

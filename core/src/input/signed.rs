@@ -14,6 +14,12 @@
 //! The check compares tags in constant time (`Mac::verify_slice`), so the
 //! time it takes does not tell an attacker how many bytes of a forged tag
 //! were right.
+//!
+//! Secrets leak, and good practice changes them from time to time. A
+//! [`KeyRing`] holds the current key and the ones before it: the current
+//! key signs, every key verifies. After a rotation, values signed with the
+//! old key keep working until they are signed again (with the new key) or
+//! expire; then the old key can be dropped.
 
 use std::fmt;
 
@@ -103,6 +109,78 @@ impl fmt::Debug for SessionKey {
     }
 }
 
+/// The keys that sign and check values: the first (current) key signs,
+/// every key verifies.
+///
+/// To rotate a secret, put the new one first and keep the old one after
+/// it for as long as values signed with it may still be in use (for
+/// sessions, one maximum age). Every server instance needs the same keys,
+/// in the same order. Its `Debug` output never shows the keys.
+///
+/// ```
+/// use rung::input::signed::{KeyRing, SessionKey};
+/// let old = KeyRing::new(SessionKey::from_secret("last year's secret, long and random"));
+/// let value = old.sign(b"user=42");
+///
+/// let rotated = KeyRing::from_secrets(&["this year's secret, long and random",
+///                                       "last year's secret, long and random"]).unwrap();
+/// assert_eq!(rotated.verify(&value).as_deref(), Some(&b"user=42"[..]));
+/// assert_ne!(rotated.sign(b"user=42"), value); // signed with the new key
+/// ```
+#[derive(Clone, Debug)]
+pub struct KeyRing {
+    /// Never empty; `keys[0]` signs.
+    keys: Vec<SessionKey>,
+}
+
+impl KeyRing {
+    /// A ring of one key, which signs and verifies.
+    pub fn new(current: SessionKey) -> KeyRing {
+        KeyRing {
+            keys: vec![current],
+        }
+    }
+
+    /// Adds an older key: what it signed still verifies, but nothing new
+    /// is signed with it.
+    pub fn with_old(mut self, old: SessionKey) -> KeyRing {
+        self.keys.push(old);
+        self
+    }
+
+    /// A ring from secrets, newest first (each made a key by
+    /// [`SessionKey::from_secret`]); `None` if there are none.
+    pub fn from_secrets<S: AsRef<str>>(secrets: &[S]) -> Option<KeyRing> {
+        let (current, older) = secrets.split_first()?;
+        let ring = KeyRing::new(SessionKey::from_secret(current.as_ref()));
+        Some(older.iter().fold(ring, |ring, secret| {
+            ring.with_old(SessionKey::from_secret(secret.as_ref()))
+        }))
+    }
+
+    /// The key that signs.
+    pub fn current(&self) -> &SessionKey {
+        &self.keys[0]
+    }
+
+    /// Signs `payload` with the current key (see [`sign`]).
+    pub fn sign(&self, payload: &[u8]) -> String {
+        sign(self.current(), payload)
+    }
+
+    /// Checks `value` against every key, newest first, and returns its
+    /// payload if one of them signed it (see [`verify`]).
+    pub fn verify(&self, value: &str) -> Option<Vec<u8>> {
+        verify_with(&self.keys, value)
+    }
+}
+
+impl From<SessionKey> for KeyRing {
+    fn from(key: SessionKey) -> KeyRing {
+        KeyRing::new(key)
+    }
+}
+
 /// Signs `payload`: returns `base64url(payload) "." base64url(tag)`, a
 /// string that is safe to use as a cookie value.
 ///
@@ -126,16 +204,27 @@ pub fn sign(key: &SessionKey, payload: &[u8]) -> String {
 ///
 /// It never panics, whatever `value` holds.
 pub fn verify(key: &SessionKey, value: &str) -> Option<Vec<u8>> {
+    verify_with(std::slice::from_ref(key), value)
+}
+
+/// [`verify`] with the first of `keys` that made the tag.
+fn verify_with(keys: &[SessionKey], value: &str) -> Option<Vec<u8>> {
     let (encoded_payload, encoded_tag) = value.rsplit_once('.')?;
     // The base64 decoder is strict: no padding, no stray bits, so each tag
     // has exactly one spelling.
     let tag = URL_SAFE_NO_PAD.decode(encoded_tag).ok()?;
-    let mut mac = key.mac();
-    mac.update(encoded_payload.as_bytes());
-    // Constant-time comparison; also fails when `tag` has the wrong length.
-    mac.verify_slice(&tag).ok()?;
+    let signed_by_one = keys.iter().any(|key| {
+        let mut mac = key.mac();
+        mac.update(encoded_payload.as_bytes());
+        // Constant-time comparison; also fails when `tag` has the wrong
+        // length. (Which key matched is no secret: trying them in turn
+        // only tells the time it took to find it.)
+        mac.verify_slice(&tag).is_ok()
+    });
     // Only decode what is known to be ours.
-    URL_SAFE_NO_PAD.decode(encoded_payload).ok()
+    signed_by_one
+        .then(|| URL_SAFE_NO_PAD.decode(encoded_payload).ok())
+        .flatten()
 }
 
 #[cfg(test)]
@@ -294,5 +383,51 @@ mod tests {
     #[test]
     fn debug_hides_the_key() {
         assert_eq!(format!("{:?}", key()), "SessionKey(<hidden>)");
+        let ring = KeyRing::new(key()).with_old(key());
+        assert_eq!(
+            format!("{ring:?}"),
+            "KeyRing { keys: [SessionKey(<hidden>), SessionKey(<hidden>)] }"
+        );
+    }
+
+    #[test]
+    fn a_ring_signs_with_its_first_key_and_verifies_with_all() {
+        let new = SessionKey::from_secret("the new secret, thirty-two bytes or more");
+        let old = SessionKey::from_secret("the old secret, thirty-two bytes or more");
+        let by_old = sign(&old, b"payload");
+        let by_new = sign(&new, b"payload");
+
+        let rotated = KeyRing::new(new.clone()).with_old(old.clone());
+        assert_eq!(rotated.sign(b"payload"), by_new);
+        assert_eq!(rotated.verify(&by_new).as_deref(), Some(&b"payload"[..]));
+        assert_eq!(rotated.verify(&by_old).as_deref(), Some(&b"payload"[..]));
+
+        // Once the old key is dropped, what it signed is refused.
+        let new_only = KeyRing::new(new);
+        assert_eq!(new_only.verify(&by_new).as_deref(), Some(&b"payload"[..]));
+        assert_eq!(new_only.verify(&by_old), None);
+
+        // A ring does not make tampering any easier.
+        let mut tampered = by_old.into_bytes();
+        tampered[0] ^= 1;
+        assert_eq!(rotated.verify(&String::from_utf8(tampered).unwrap()), None);
+        assert_eq!(rotated.verify("garbage"), None);
+    }
+
+    #[test]
+    fn a_ring_from_secrets_keeps_their_order() {
+        assert!(KeyRing::from_secrets::<&str>(&[]).is_none());
+        let ring = KeyRing::from_secrets(&["new secret", "old secret"]).unwrap();
+        assert_eq!(
+            ring.sign(b"x"),
+            sign(&SessionKey::from_secret("new secret"), b"x")
+        );
+        let by_old = sign(&SessionKey::from_secret("old secret"), b"x");
+        assert_eq!(ring.verify(&by_old).as_deref(), Some(&b"x"[..]));
+        let owned = vec![String::from("new secret")];
+        assert_eq!(
+            KeyRing::from_secrets(&owned).unwrap().sign(b"x"),
+            ring.sign(b"x")
+        );
     }
 }

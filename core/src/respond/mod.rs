@@ -1,6 +1,7 @@
 //! Return values: anything a handler returns becomes a [`Response`]
 //! through [`IntoResponse`].
 
+pub(crate) mod compress;
 mod cookie;
 mod error;
 mod html;

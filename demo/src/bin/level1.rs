@@ -23,7 +23,7 @@
 //! What it leaves out: one client at a time — a client that connects and
 //! says nothing blocks everyone behind it (level 2 fixes that); no routing
 //! (every path says hello; level 3). rung does this job in
-//! `core/src/server/conn.rs`, with keep-alive and limits on everything.
+//! `core/src/http/conn.rs`, with keep-alive and limits on everything.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -29,7 +29,7 @@
 //!
 //! Rewriting the whole file for each message is fine for a lesson and
 //! slow for a big site. rung's demo appends one line per message and
-//! fsyncs, and reads past a torn last line: `demo/src/store.rs`.
+//! fsyncs, and reads past a torn last line: `demo/src/store/file.rs`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -31,7 +31,7 @@
 //! `demo/src/contact.rs` and `demo/src/api.rs`), `#[catch(404)]` pages in
 //! `demo/src/errors.rs` (expansion: `macros/snapshots/catcher.expanded.rs`),
 //! and the panic guards around every handler in `core/src/app.rs` and
-//! `core/src/server/conn.rs`.
+//! `core/src/server/dispatcher.rs`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

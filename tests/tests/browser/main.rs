@@ -20,10 +20,13 @@ struct Site {
 
 impl Site {
     fn start() -> Site {
-        let data = std::env::temp_dir().join(format!("rung-browser-{}", std::process::id()));
+        // One folder per site: the tests of this file run at the same time.
+        static SITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let data = std::env::temp_dir().join(format!("rung-browser-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
         let mut options = demo::Options::new(&data);
-        options.secret = Some("browser test secret, long enough to sign".into());
+        options.secrets = vec!["browser test secret, long enough to sign".into()];
         let server = demo::build_app(&options)
             .unwrap()
             .bind("127.0.0.1:0")
