@@ -196,7 +196,7 @@ impl Server {
             shared.workers_alive.fetch_add(1, Ordering::SeqCst);
             thread::Builder::new()
                 .name(format!("rung-worker-{i}"))
-                .spawn(move || worker(&shared))?;
+                .spawn(move || worker(&shared, i))?;
         }
         let shared = self.shared.clone();
         thread::Builder::new()
@@ -245,7 +245,7 @@ fn watchers() -> usize {
 }
 
 /// The loop of one worker thread.
-fn worker(shared: &Shared) {
+fn worker(shared: &Shared, index: usize) {
     let mut scratch = Scratch::default();
     let mut batch = Vec::with_capacity(reports::BATCH);
     while !shared.stopped.load(Ordering::Relaxed) {
@@ -253,13 +253,13 @@ fn worker(shared: &Shared) {
             // Woken for queued reports: the next turn takes them.
             Ok(Some(report)) if report.token == WAKER => {}
             Ok(Some(report)) => {
-                shared.reports.start_work();
+                shared.reports.start_work(index);
                 if report.token == LISTENER {
                     accept(shared);
                 } else {
                     handle(shared, report, &mut scratch);
                 }
-                shared.reports.end_work();
+                shared.reports.end_work(index);
             }
             Ok(None) => {}
             Err(e) => {

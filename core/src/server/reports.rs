@@ -23,10 +23,11 @@
 //!
 //! A handler that blocks (a slow query, the `/sleep` lesson) must not hold
 //! up the others. The [`Watchdog`] looks every millisecond while workers
-//! are busy: when no worker is waiting for reports and no work was
-//! finished since its last look, someone is stuck, and it wakes a spare,
-//! which starts watching in the stuck worker's place. When the stuck
-//! worker is done, there is a watcher too many, and it parks as a spare.
+//! are busy: a worker still on the same piece of work as at its last look
+//! is *stuck*, and each stuck worker lets one more thread be active. When
+//! no one is waiting for reports, it wakes a spare, which takes over
+//! watching. When the stuck worker is done, there is a thread too many,
+//! and the next one to look for work parks as a spare.
 
 use std::collections::VecDeque;
 use std::io;
@@ -56,16 +57,21 @@ const WATCHDOG_IDLE_TICK: Duration = Duration::from_millis(10);
 /// The shared queue of reports, and who is free to take them.
 pub struct Reports {
     queue: Mutex<VecDeque<Report>>,
-    /// How many workers there are.
-    workers: usize,
-    /// How many may wait in `epoll_wait` at once: one per CPU.
+    /// How many threads are active (not parked) when none is stuck: one
+    /// per CPU.
     watchers: usize,
+    /// Threads not parked: waiting for reports, working, or in between.
+    active: AtomicUsize,
+    /// Workers the watchdog found stuck in one piece of work at its last
+    /// look: each lets one more thread be active.
+    stuck: AtomicUsize,
     /// Workers blocked in `epoll_wait`.
     sleeping: AtomicUsize,
     /// Workers accepting or working on a connection.
     busy: AtomicUsize,
-    /// Pieces of work finished so far: the watchdog's sign of progress.
-    finished: AtomicU64,
+    /// For each worker, a count of its starts and ends of work: odd while
+    /// it works. The watchdog compares it between two looks.
+    progress: Vec<AtomicU64>,
     /// Spares parked, waiting to be woken.
     parked: Mutex<usize>,
     /// Wakes a parked spare.
@@ -84,11 +90,12 @@ impl Reports {
         poller.add_waker(&waker, WAKER)?;
         Ok(Reports {
             queue: Mutex::new(VecDeque::with_capacity(BATCH)),
-            workers,
             watchers: watchers.clamp(1, workers.max(1)),
+            active: AtomicUsize::new(workers),
+            stuck: AtomicUsize::new(0),
             sleeping: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
-            finished: AtomicU64::new(0),
+            progress: (0..workers).map(|_| AtomicU64::new(0)).collect(),
             parked: Mutex::new(0),
             unpark: Condvar::new(),
             waker,
@@ -117,15 +124,16 @@ impl Reports {
         if let Some(report) = self.queue().pop_front() {
             return Ok(Some(report));
         }
-        if self.sleeping.load(SeqCst) >= self.watchers {
-            // Enough watchers: wait as a spare until the watchdog needs one
-            // (or `timeout`, so that a shutdown is noticed).
+        if self.leave_if_too_many() {
+            // Enough active threads: wait as a spare until the watchdog
+            // needs one (or `timeout`, so that a shutdown is noticed).
             let parked = self.parked();
             let (mut parked, _) = self
                 .unpark
                 .wait_timeout(Self::count_in(parked), timeout)
                 .unwrap_or_else(|p| p.into_inner());
             *parked -= 1;
+            self.active.fetch_add(1, SeqCst);
             return Ok(None);
         }
         self.sleeping.fetch_add(1, SeqCst);
@@ -148,20 +156,42 @@ impl Reports {
         Ok(first)
     }
 
-    /// Called when a worker starts on a report. If reports are queued and
-    /// every other worker is busy or asleep, one sleeper is woken for them.
-    pub fn start_work(&self) {
+    /// Whether this thread should park: more threads are active than one
+    /// per CPU plus one per stuck worker. If so, it counts itself out of
+    /// the active ones (never below the allowance, however many threads
+    /// ask at once).
+    fn leave_if_too_many(&self) -> bool {
+        let allowed = self.watchers + self.stuck.load(SeqCst);
+        let mut active = self.active.load(SeqCst);
+        while active > allowed {
+            match self
+                .active
+                .compare_exchange(active, active - 1, SeqCst, SeqCst)
+            {
+                Ok(_) => return true,
+                Err(now) => active = now,
+            }
+        }
+        false
+    }
+
+    /// Called when worker number `worker` starts on a report. If reports
+    /// are queued and every other active thread is busy or asleep, one
+    /// sleeper is woken for them.
+    pub fn start_work(&self, worker: usize) {
+        self.progress[worker].fetch_add(1, SeqCst);
         let busy = self.busy.fetch_add(1, SeqCst) + 1;
         let sleeping = self.sleeping.load(SeqCst);
-        if sleeping > 0 && busy + sleeping >= self.workers && !self.queue().is_empty() {
+        let active = self.active.load(SeqCst);
+        if sleeping > 0 && busy + sleeping >= active && !self.queue().is_empty() {
             let _ = rustix::io::write(&self.waker, &1u64.to_ne_bytes());
         }
     }
 
-    /// Called when a worker is done with a report.
-    pub fn end_work(&self) {
+    /// Called when worker number `worker` is done with a report.
+    pub fn end_work(&self, worker: usize) {
         self.busy.fetch_sub(1, SeqCst);
-        self.finished.fetch_add(1, SeqCst);
+        self.progress[worker].fetch_add(1, SeqCst);
     }
 
     /// Counts one more spare in `parked` (the guard the caller waits on).
@@ -175,32 +205,35 @@ impl Reports {
 /// doc). Runs on a thread of its own until `stopped`.
 pub struct Watchdog<'a> {
     reports: &'a Reports,
-    /// `finished` at the last look.
-    last_finished: u64,
+    /// Each worker's progress count at the last look.
+    last: Vec<u64>,
 }
 
 impl<'a> Watchdog<'a> {
     /// A watchdog over `reports`.
     pub fn new(reports: &'a Reports) -> Watchdog<'a> {
-        Watchdog {
-            reports,
-            last_finished: reports.finished.load(SeqCst),
-        }
+        let last = reports.progress.iter().map(|p| p.load(SeqCst)).collect();
+        Watchdog { reports, last }
     }
 
-    /// Looks once: wakes a spare if workers are busy, none waits for the
-    /// kernel, and nothing was finished since the last look. Returns how
-    /// long to sleep before the next look.
+    /// Looks once: counts the workers stuck since the last look (working,
+    /// their count unchanged), and wakes a spare if some are and no thread
+    /// waits for the kernel. Returns how long to sleep before the next look.
     pub fn look(&mut self) -> Duration {
         let r = self.reports;
-        let finished = r.finished.load(SeqCst);
-        let busy = r.busy.load(SeqCst);
-        let stuck = busy > 0 && r.sleeping.load(SeqCst) == 0 && finished == self.last_finished;
-        self.last_finished = finished;
-        if stuck && *r.parked() > 0 {
+        let mut stuck = 0;
+        for (progress, last) in r.progress.iter().zip(&mut self.last) {
+            let now = progress.load(SeqCst);
+            if now == *last && now % 2 == 1 {
+                stuck += 1;
+            }
+            *last = now;
+        }
+        r.stuck.store(stuck, SeqCst);
+        if stuck > 0 && r.sleeping.load(SeqCst) == 0 && *r.parked() > 0 {
             r.unpark.notify_one();
         }
-        if busy > 0 {
+        if r.busy.load(SeqCst) > 0 {
             WATCHDOG_TICK
         } else {
             WATCHDOG_IDLE_TICK
@@ -253,7 +286,7 @@ mod tests {
         // This worker took a batch of three: it keeps one, queues two...
         reports.queue().extend([report(7), report(8)]);
         // ...and starts on its own; the sleeper must come for the others.
-        reports.start_work();
+        reports.start_work(0);
         let (got, waited) = sleeper.join().unwrap();
         assert_eq!(got.map(|r| r.token), Some(WAKER));
         assert!(
@@ -264,7 +297,7 @@ mod tests {
             .next(&poller, &mut Vec::new(), Duration::ZERO)
             .unwrap();
         assert_eq!(next.map(|r| r.token), Some(Token(7)));
-        reports.end_work();
+        reports.end_work(0);
     }
 
     /// A free worker will take queued reports: no one is woken for them.
@@ -274,7 +307,7 @@ mod tests {
         let reports = Reports::new(3, 3, &poller).unwrap();
         reports.sleeping.fetch_add(1, SeqCst); // one asleep, one free, this one busy
         reports.queue().push_back(report(7));
-        reports.start_work();
+        reports.start_work(0);
         let mut batch = Vec::new();
         poller
             .wait(&mut batch, 8, Duration::from_millis(50))
@@ -282,13 +315,14 @@ mod tests {
         assert!(batch.is_empty(), "nobody needed waking: {batch:?}");
     }
 
-    /// Enough watchers: a worker parks as a spare, and the watchdog wakes
-    /// it when the busy workers make no progress and none is watching.
+    /// One active thread per CPU: the others park as spares, and the
+    /// watchdog wakes one only while a worker is stuck in one piece of work
+    /// and no thread waits for the kernel.
     #[test]
-    fn a_spare_is_woken_only_when_the_workers_are_stuck() {
+    fn a_spare_is_woken_only_when_a_worker_is_stuck() {
         let poller = Arc::new(Poller::new().unwrap());
+        // Two workers, one watcher: the second thread to look for work parks.
         let reports = Arc::new(Reports::new(2, 1, &poller).unwrap());
-        reports.sleeping.fetch_add(1, SeqCst); // the one watcher
         let spare = {
             let (poller, reports) = (poller.clone(), reports.clone());
             std::thread::spawn(move || {
@@ -302,30 +336,29 @@ mod tests {
         while *reports.parked() == 0 {
             std::thread::yield_now();
         }
+        assert_eq!(reports.active.load(SeqCst), 1);
         let mut watchdog = Watchdog::new(&reports);
-        // Idle: nothing to do, and a slow look.
         assert_eq!(watchdog.look(), WATCHDOG_IDLE_TICK);
-        // The watcher takes work and finishes it: progress, no wake.
-        reports.sleeping.fetch_sub(1, SeqCst);
-        reports.start_work();
-        reports.end_work();
-        reports.start_work();
+        // Worker 0 works and finishes between looks: progress, no wake.
+        reports.start_work(0);
         assert_eq!(watchdog.look(), WATCHDOG_TICK);
-        std::thread::sleep(Duration::from_millis(50));
-        assert_eq!(
-            *reports.parked(),
-            1,
-            "still parked: the worker is not stuck"
-        );
-        // Now it stays in its handler: the next look wakes the spare.
+        reports.end_work(0);
+        reports.start_work(0);
         watchdog.look();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(*reports.parked(), 1, "still parked: the worker is not stuck");
+        // Now it stays in the same piece of work: the next look wakes the spare.
+        watchdog.look();
+        assert_eq!(reports.stuck.load(SeqCst), 1);
         let (got, waited) = spare.join().unwrap();
         assert!(got.is_none(), "a spare comes back empty-handed, to watch");
-        assert!(
-            waited < Duration::from_secs(1),
-            "the spare slept {waited:?}"
-        );
-        assert_eq!(*reports.parked(), 0);
-        reports.end_work();
+        assert!(waited < Duration::from_secs(1), "the spare slept {waited:?}");
+        assert_eq!(reports.active.load(SeqCst), 2, "allowed: one worker is stuck");
+        assert!(!reports.leave_if_too_many());
+        // Done: the allowance goes, and the next thread to look parks.
+        reports.end_work(0);
+        watchdog.look();
+        assert_eq!(reports.stuck.load(SeqCst), 0);
+        assert!(reports.leave_if_too_many());
     }
 }
