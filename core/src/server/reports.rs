@@ -13,8 +13,9 @@
 //!
 //! # Watchers and spares
 //!
-//! Only as many workers as there are CPUs wait for reports at once (the
-//! *watchers*); the others are *spares*, parked on a condition variable.
+//! Only as many worker threads as there are CPUs are active — waiting for
+//! reports, or working — (the *watchers*); the others are *spares*,
+//! parked on a condition variable.
 //! With quick handlers the watchers do all the work, each on its own CPU,
 //! and no request wakes another thread: the tail stays short, the cache
 //! warm. (With 16 threads all in `epoll_wait`, the kernel hands each
@@ -346,14 +347,25 @@ mod tests {
         reports.start_work(0);
         watchdog.look();
         std::thread::sleep(Duration::from_millis(50));
-        assert_eq!(*reports.parked(), 1, "still parked: the worker is not stuck");
+        assert_eq!(
+            *reports.parked(),
+            1,
+            "still parked: the worker is not stuck"
+        );
         // Now it stays in the same piece of work: the next look wakes the spare.
         watchdog.look();
         assert_eq!(reports.stuck.load(SeqCst), 1);
         let (got, waited) = spare.join().unwrap();
         assert!(got.is_none(), "a spare comes back empty-handed, to watch");
-        assert!(waited < Duration::from_secs(1), "the spare slept {waited:?}");
-        assert_eq!(reports.active.load(SeqCst), 2, "allowed: one worker is stuck");
+        assert!(
+            waited < Duration::from_secs(1),
+            "the spare slept {waited:?}"
+        );
+        assert_eq!(
+            reports.active.load(SeqCst),
+            2,
+            "allowed: one worker is stuck"
+        );
         assert!(!reports.leave_if_too_many());
         // Done: the allowance goes, and the next thread to look parks.
         reports.end_work(0);
