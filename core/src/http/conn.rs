@@ -443,16 +443,27 @@ impl<T: Transport> Connection<T> {
         request: RequestLine<'_>,
     ) {
         let head_start = self.outbox.len();
-        let encoded = write::encode(response, answering, &mut self.outbox);
+        let mut encoded = write::encode(response, answering, &mut self.outbox);
         if dispatch.settings().trace {
             let head_end = find_head_end(&self.outbox[head_start..])
                 .map_or(self.outbox.len(), |e| head_start + e);
             trace_head("response", self.peer, &self.outbox[head_start..head_end]);
         }
-        self.stream = encoded.stream;
+        self.stream = encoded.stream.take();
         if !encoded.keep_alive {
             self.close_after_output = true;
         }
+        self.log(dispatch, request, &encoded, started);
+    }
+
+    /// Tells the layer above that a response was queued, for the log.
+    fn log(
+        &self,
+        dispatch: &dyn Dispatch,
+        request: RequestLine<'_>,
+        encoded: &write::Encoded,
+        started: Instant,
+    ) {
         dispatch.answered(&Exchange {
             peer: self.peer,
             request,
@@ -552,13 +563,7 @@ impl<T: Transport> Connection<T> {
             _ => RequestLine::None,
         };
         let started = started.unwrap_or(self.last_progress);
-        dispatch.answered(&Exchange {
-            peer: self.peer,
-            request,
-            status: encoded.status,
-            bytes: encoded.body_len,
-            elapsed: self.clock.saturating_duration_since(started),
-        });
+        self.log(dispatch, request, &encoded, started);
         // Drain, as after every other error (`start_draining`), instead of
         // closing now: a client that timed out in its head is typically
         // still sending (a slowloris is, by definition). Closed now, the

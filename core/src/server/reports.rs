@@ -264,21 +264,28 @@ mod tests {
         }
     }
 
+    /// A thread that looks for work (up to 5 s) as a worker does; joined,
+    /// it tells what it got and how long that took.
+    fn look_for_work(
+        poller: &Arc<Poller>,
+        reports: &Arc<Reports>,
+    ) -> std::thread::JoinHandle<(Option<Report>, Duration)> {
+        let (poller, reports) = (poller.clone(), reports.clone());
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let got = reports
+                .next(&poller, &mut Vec::new(), Duration::from_secs(5))
+                .unwrap();
+            (got, started.elapsed())
+        })
+    }
+
     /// Queued reports and every other worker asleep: starting work wakes one.
     #[test]
     fn starting_work_with_reports_queued_wakes_a_sleeper() {
         let poller = Arc::new(Poller::new().unwrap());
         let reports = Arc::new(Reports::new(2, 2, &poller).unwrap());
-        let sleeper = {
-            let (poller, reports) = (poller.clone(), reports.clone());
-            std::thread::spawn(move || {
-                let started = Instant::now();
-                let got = reports
-                    .next(&poller, &mut Vec::new(), Duration::from_secs(5))
-                    .unwrap();
-                (got, started.elapsed())
-            })
-        };
+        let sleeper = look_for_work(&poller, &reports);
         while reports.sleeping.load(SeqCst) == 0 {
             std::thread::yield_now();
         }
@@ -324,16 +331,7 @@ mod tests {
         let poller = Arc::new(Poller::new().unwrap());
         // Two workers, one watcher: the second thread to look for work parks.
         let reports = Arc::new(Reports::new(2, 1, &poller).unwrap());
-        let spare = {
-            let (poller, reports) = (poller.clone(), reports.clone());
-            std::thread::spawn(move || {
-                let started = Instant::now();
-                let got = reports
-                    .next(&poller, &mut Vec::new(), Duration::from_secs(5))
-                    .unwrap();
-                (got, started.elapsed())
-            })
-        };
+        let spare = look_for_work(&poller, &reports);
         while *reports.parked() == 0 {
             std::thread::yield_now();
         }
