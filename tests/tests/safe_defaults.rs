@@ -68,6 +68,19 @@ fn a_413_elsewhere_is_the_html_error_page() {
 }
 
 #[test]
+fn a_431_under_the_api_prefix_is_json() {
+    let server = server();
+    let raw = format!(
+        "GET /api/upload HTTP/1.1\r\nHost: test\r\n{}\r\n",
+        "X-Filler: y\r\n".repeat(101)
+    );
+    let response = assert_rejected(&server, raw, 431);
+    assert_eq!(response.header("content-type"), Some("application/json"));
+    assert_security_headers(&response);
+    assert_eq!(response.header("x-after-hook"), Some("ran"));
+}
+
+#[test]
 fn a_stalled_body_gets_the_408_page_of_its_path() {
     let server = server();
     let mut client = server.connect();

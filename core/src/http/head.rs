@@ -95,10 +95,11 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
             };
         }
         Err(httparse::Error::TooManyHeaders) => {
-            return Err(HttpError::new(
+            let error = HttpError::new(
                 Status::REQUEST_HEADER_FIELDS_TOO_LARGE,
                 "too many header fields",
-            ))
+            );
+            return Err(with_line_target(buf, error));
         }
         Err(httparse::Error::Version) => return Err(version_error(buf)),
         Err(_) => return Err(HttpError::bad_request("malformed request head")),
@@ -205,12 +206,25 @@ fn fields(
 fn too_large(buf: &[u8], limits: &Limits) -> HttpError {
     let window = &buf[..buf.len().min(limits.max_head)];
     if window.contains(&b'\n') {
-        HttpError::new(
+        let error = HttpError::new(
             Status::REQUEST_HEADER_FIELDS_TOO_LARGE,
             "request head too large",
-        )
+        );
+        with_line_target(window, error)
     } else {
         HttpError::new(Status::URI_TOO_LONG, "request line too long")
+    }
+}
+
+/// `error`, naming the target of the request line when that line is whole
+/// and its target a well-formed path: then the app can answer a `431`
+/// with its error page for that path. Anything doubtful is left out.
+fn with_line_target(buf: &[u8], error: HttpError) -> HttpError {
+    match raw_target(buf) {
+        Ok(target) if target.starts_with('/') && percent::decode(target).is_ok() => {
+            error.for_target(target)
+        }
+        _ => error,
     }
 }
 
@@ -605,6 +619,26 @@ mod tests {
         assert_eq!(
             parse_ok("GET /caf%C3%A9 HTTP/1.1\r\nHost: h\r\n\r\n").path,
             "/caf\u{e9}"
+        );
+    }
+
+    #[test]
+    fn a_431_names_the_target_when_the_request_line_is_whole() {
+        let many = format!("GET /api/x?q=1 HTTP/1.1\r\n{}\r\n", "X: y\r\n".repeat(101));
+        let error = parse(many.as_bytes(), &Limits::default()).unwrap_err();
+        assert_eq!(error.status.code(), 431);
+        assert_eq!(error.target.as_deref(), Some("/api/x?q=1"));
+        let big = format!("GET /api/x HTTP/1.1\r\nX: {}\r\n", "y".repeat(20_000));
+        let error = parse(big.as_bytes(), &Limits::default()).unwrap_err();
+        assert_eq!(error.status.code(), 431);
+        assert_eq!(error.target.as_deref(), Some("/api/x"));
+        // A target that is not a clean path is left out.
+        let bad = format!("GET /%zz HTTP/1.1\r\n{}\r\n", "X: y\r\n".repeat(101));
+        assert_eq!(
+            parse(bad.as_bytes(), &Limits::default())
+                .unwrap_err()
+                .target,
+            None
         );
     }
 
