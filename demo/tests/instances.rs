@@ -11,6 +11,8 @@
 //! commands run as the `postgres` user (`runuser -u postgres --`), in a
 //! directory given to that user.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -20,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use support::page_ids;
 
 /// Where Debian's `postgresql-15` puts its programs.
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
@@ -687,14 +690,6 @@ fn the_api_and_pages_behave_the_same_on_postgresql() {
     assert_eq!(rest.len(), 10, "{rest:?}");
     assert!(rest.windows(2).all(|w| w[0] > w[1]) && rest[0] < oldest);
     assert!(!second.contains("Older messages"));
-}
-
-/// The ids of the messages on a `/messages` page, in page order.
-fn page_ids(page: &str) -> Vec<u64> {
-    page.split("id=\"message-")
-        .skip(1)
-        .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
-        .collect()
 }
 
 #[test]

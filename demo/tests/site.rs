@@ -6,6 +6,8 @@
 //! connection, no redirects followed, no cookies kept unless a test passes
 //! them on — so every byte that matters is visible in the test.
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -15,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use rung::ShutdownHandle;
 use serde_json::{json, Value};
+use support::page_ids;
 
 // ---------------------------------------------------------------------------
 // A running site and a minimal client.
@@ -665,14 +668,6 @@ fn messages_page_lists_every_message_escaped() {
     assert!(!page.contains("Older messages"), "one page only");
     site.stop();
     std::fs::remove_dir_all(dir).unwrap();
-}
-
-/// The ids of the messages on a `/messages` page, in page order.
-fn page_ids(page: &str) -> Vec<u64> {
-    page.split("id=\"message-")
-        .skip(1)
-        .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
-        .collect()
 }
 
 #[test]
