@@ -10,10 +10,12 @@
 //! The app is the real one (`demo::build_app`), driven in-process by
 //! `rung::test::Client`, which keeps cookies like a browser.
 
+mod support;
+
 use std::collections::{BTreeSet, VecDeque};
-use std::path::PathBuf;
 
 use rung::test::{Client, TestResponse};
+use support::temp_dir;
 
 /// A request the crawl has to make: a link to follow or a form to send.
 struct Visit {
@@ -29,7 +31,7 @@ struct Visit {
 
 #[test]
 fn every_link_and_form_of_the_site_leads_somewhere() {
-    let dir = temp_dir();
+    let dir = temp_dir("crawl");
     let mut options = demo::Options::new(dir.join("data"));
     options.secrets = vec!["crawl secret".into()];
     let client = Client::new(demo::build_app(&options).expect("open the store"));
@@ -200,11 +202,4 @@ fn unescape(text: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&")
-}
-
-/// A fresh, empty folder for the crawl's messages.
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rung-demo-crawl-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
 }

@@ -17,12 +17,12 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::page_ids;
+use support::{empty_dir, page_ids};
 
 /// Where Debian's `postgresql-15` puts its programs.
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
@@ -35,17 +35,6 @@ const ADMIN_TOKEN: &str = "one token for every instance";
 
 // ---------------------------------------------------------------------------
 // The services
-
-/// A fresh, empty directory under the system temp dir.
-fn temp_dir(name: &str) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir =
-        std::env::temp_dir().join(format!("rung-instances-{name}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A loopback port that nothing listens on right now.
 fn free_port() -> u16 {
@@ -86,7 +75,7 @@ impl Postgres {
             "{} is missing: install PostgreSQL 15 (`apt-get install postgresql`, as .ci/run does)",
             initdb.display()
         );
-        let dir = temp_dir("pg");
+        let dir = empty_dir("pg");
         let as_root = is_root();
         if as_root {
             let status = Command::new("chown")
@@ -311,7 +300,7 @@ impl Nginx {
             Path::new(NGINX).exists(),
             "{NGINX} is missing: install nginx (`apt-get install nginx`, as .ci/run does)"
         );
-        let dir = temp_dir("nginx");
+        let dir = empty_dir("nginx");
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let servers: String = upstreams
             .iter()
@@ -402,7 +391,7 @@ struct Cluster {
 impl Cluster {
     fn start() -> Cluster {
         let pg = Postgres::start();
-        let dir = temp_dir("data");
+        let dir = empty_dir("data");
         let url = pg.url();
         // Both on the empty database at once: the schema must be created
         // exactly once, without an error in either.

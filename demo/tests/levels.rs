@@ -9,6 +9,8 @@
 //! ([`Broken`]): the proxy changes one thing, so exactly one step should
 //! notice.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -16,6 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::temp_dir;
 
 /// The lessons, in order: `LESSONS[0]` is level 1.
 const LESSONS: [&str; 9] = [
@@ -29,15 +32,6 @@ const LESSONS: [&str; 9] = [
     env!("CARGO_BIN_EXE_level8"),
     env!("CARGO_BIN_EXE_level9"),
 ];
-
-/// A fresh, empty directory for a server's data.
-fn temp_dir(name: &str) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("rung-course-{name}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 /// A server running as a child process, and the directory of its data;
 /// killed, and the directory removed, when dropped.

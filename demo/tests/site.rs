@@ -10,14 +10,13 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rung::ShutdownHandle;
 use serde_json::{json, Value};
-use support::page_ids;
+use support::{page_ids, temp_dir};
 
 // ---------------------------------------------------------------------------
 // A running site and a minimal client.
@@ -26,16 +25,6 @@ struct Site {
     addr: SocketAddr,
     handle: ShutdownHandle,
     thread: JoinHandle<std::io::Result<()>>,
-}
-
-/// A fresh, empty data directory.
-fn temp_dir(name: &str) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir =
-        std::env::temp_dir().join(format!("rung-demo-site-{name}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
 }
 
 fn options(dir: &Path) -> demo::Options {
