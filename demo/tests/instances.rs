@@ -13,7 +13,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::{empty_dir, page_ids};
+use support::{empty_dir, page_ids, send, Reply};
 
 /// Where Debian's `postgresql-15` puts its programs.
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
@@ -417,56 +417,6 @@ impl Drop for Cluster {
 
 // ---------------------------------------------------------------------------
 // A small HTTP client
-
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.head, self.body))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.head.lines().find_map(|line| {
-            let (n, v) = line.split_once(':')?;
-            n.eq_ignore_ascii_case(name).then(|| v.trim())
-        })
-    }
-
-    /// The `name=value` of the `Set-Cookie` header.
-    fn cookie(&self) -> Option<String> {
-        let value = self.header("set-cookie")?;
-        Some(value.split(';').next().unwrap().to_string())
-    }
-}
-
-/// One request on a new connection; `None` when the connection fails.
-fn send(addr: SocketAddr, method: &str, target: &str, headers: &str, body: &str) -> Option<Reply> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    let request = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).ok()?;
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = raw.split_once("\r\n\r\n")?;
-    let status = head.split(' ').nth(1)?.parse().ok()?;
-    Some(Reply {
-        status,
-        head: head.to_string(),
-        body: body.to_string(),
-    })
-}
 
 fn get(addr: SocketAddr, target: &str) -> Reply {
     send(addr, "GET", target, "", "").unwrap_or_else(|| panic!("GET {target} from {addr}"))
