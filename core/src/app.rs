@@ -485,7 +485,7 @@ impl AppService {
     }
 
     fn dispatch(&self, req: &mut Request) -> Response {
-        if req.method == Method::Options && req.path == "*" {
+        if req.method == Method::Options && req.path() == "*" {
             return Response::new(Status::NO_CONTENT)
                 .with_header("Allow", allow_header(&all_routed()));
         }

@@ -9,6 +9,8 @@
 //! inside the first. So every ambiguous case here is an error that closes
 //! the connection.
 
+use std::borrow::Cow;
+
 use super::Limits;
 use super::{trim_ows, Headers, HttpError, Method, Status, Version};
 use crate::input::percent;
@@ -33,8 +35,9 @@ pub struct RequestHead {
     pub target: String,
     /// Where the path ends in `target`.
     pub path_end: usize,
-    /// The path, percent-decoded.
-    pub path: String,
+    /// The path, percent-decoded, when that differs from the path as sent
+    /// (most paths have no `%`, and cost no copy): see [`RequestHead::path`].
+    pub decoded_path: Option<String>,
     /// HTTP/1.0 or HTTP/1.1.
     pub version: Version,
     /// The header fields.
@@ -46,6 +49,16 @@ pub struct RequestHead {
     /// Whether the client sent `Expect: 100-continue` and waits for a
     /// `100 Continue` before sending the body.
     pub expect_continue: bool,
+}
+
+#[cfg(test)]
+impl RequestHead {
+    /// The path, percent-decoded: `/a b` for the target `/a%20b?x=1`.
+    pub fn path(&self) -> &str {
+        self.decoded_path
+            .as_deref()
+            .unwrap_or(&self.target[..self.path_end])
+    }
 }
 
 /// The outcome of looking for a head in the bytes received so far.
@@ -125,7 +138,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
         Version::Http11
     };
     let origin_form = target.starts_with('/');
-    let (target, path_end, path) = check_target(method, target)?;
+    let (target, path_end, decoded_path) = check_target(method, target)?;
 
     // From here on the target is known: an error names it, so that the
     // app can answer with its error page for that path (a 413 under
@@ -141,7 +154,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
         method,
         target,
         path_end,
-        path,
+        decoded_path,
         version,
         headers,
         framing,
@@ -175,7 +188,7 @@ fn fields(
         // httparse lets bytes 0x80-0xFF through; rung's headers are text.
         let value = std::str::from_utf8(field.value)
             .map_err(|_| HttpError::bad_request("header value is not UTF-8"))?;
-        headers.append(field.name.to_string(), trim_ows(value).to_string());
+        headers.append(field_name(field.name), trim_ows(value).to_string());
     }
     check_host(version, origin_form, &headers)?;
     let framing = framing(version, &headers, limits)?;
@@ -199,6 +212,59 @@ fn fields(
         keep_alive,
         expect_continue,
     })
+}
+
+/// A field name as the client wrote it. The names browsers, curl and
+/// proxies send with every request come from a table, written exactly as
+/// sent, so that they cost no allocation (a copy for any other name).
+fn field_name(name: &str) -> Cow<'static, str> {
+    const COMMON: &[&str] = &[
+        "Host",
+        "host",
+        "User-Agent",
+        "user-agent",
+        "Accept",
+        "accept",
+        "Accept-Encoding",
+        "accept-encoding",
+        "Accept-Language",
+        "accept-language",
+        "Connection",
+        "connection",
+        "Content-Length",
+        "content-length",
+        "Content-Type",
+        "content-type",
+        "Cookie",
+        "cookie",
+        "Origin",
+        "origin",
+        "Referer",
+        "referer",
+        "Cache-Control",
+        "cache-control",
+        "Sec-Fetch-Site",
+        "sec-fetch-site",
+        "Sec-Fetch-Mode",
+        "sec-fetch-mode",
+        "Sec-Fetch-Dest",
+        "sec-fetch-dest",
+        "Upgrade-Insecure-Requests",
+        "upgrade-insecure-requests",
+        "If-None-Match",
+        "if-none-match",
+        "If-Modified-Since",
+        "if-modified-since",
+        "X-Forwarded-For",
+        "x-forwarded-for",
+        "X-Real-IP",
+        "X-Request-Id",
+        "x-request-id",
+    ];
+    match COMMON.iter().find(|common| **common == name) {
+        Some(common) => Cow::Borrowed(common),
+        None => Cow::Owned(name.to_string()),
+    }
 }
 
 /// `414` when the request line alone does not fit in the head limit,
@@ -320,15 +386,15 @@ fn raw_target(buf: &[u8]) -> Result<&str, HttpError> {
 ///
 /// Accepted: origin-form (`/path?query`), absolute-form
 /// (`http://host/path?query`, reduced to origin-form) and `*` for OPTIONS.
-fn check_target(method: Method, raw: &str) -> Result<(String, usize, String), HttpError> {
-    if raw.contains('#') {
+fn check_target(method: Method, raw: &str) -> Result<(String, usize, Option<String>), HttpError> {
+    if raw.as_bytes().contains(&b'#') {
         return Err(HttpError::bad_request(
             "a fragment (#) is not sent to servers",
         ));
     }
     if raw == "*" {
         return if method == Method::Options {
-            Ok(("*".to_string(), 1, "*".to_string()))
+            Ok(("*".to_string(), 1, None))
         } else {
             Err(HttpError::bad_request("`*` is only a target for OPTIONS"))
         };
@@ -338,12 +404,19 @@ fn check_target(method: Method, raw: &str) -> Result<(String, usize, String), Ht
     } else {
         absolute_form_path(raw)?
     };
-    let path_end = origin.find('?').unwrap_or(origin.len());
+    let path_end = origin
+        .bytes()
+        .position(|b| b == b'?')
+        .unwrap_or(origin.len());
     let path = percent::decode(&origin[..path_end]).map_err(target_error)?;
     if let Some(query) = origin[path_end..].strip_prefix('?') {
         percent::decode(query).map_err(target_error)?;
     }
-    Ok((origin.to_string(), path_end, path.into_owned()))
+    let decoded = match path {
+        Cow::Borrowed(_) => None, // nothing to decode: the path as sent
+        Cow::Owned(decoded) => Some(decoded),
+    };
+    Ok((origin.to_string(), path_end, decoded))
 }
 
 fn target_error(e: percent::DecodeError) -> HttpError {
@@ -393,9 +466,30 @@ fn check_host(version: Version, origin_form: bool, headers: &Headers) -> Result<
         None => Ok(()),
         Some("") if origin_form => Err(HttpError::bad_request("empty Host header")),
         Some(host) => {
-            let valid = host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:[]%".contains(&b));
+            let valid = host.bytes().all(|b| {
+                b.is_ascii_alphanumeric()
+                    || matches!(
+                        b,
+                        b'-' | b'.'
+                            | b'_'
+                            | b'~'
+                            | b'!'
+                            | b'$'
+                            | b'&'
+                            | b'\''
+                            | b'('
+                            | b')'
+                            | b'*'
+                            | b'+'
+                            | b','
+                            | b';'
+                            | b'='
+                            | b':'
+                            | b'['
+                            | b']'
+                            | b'%'
+                    )
+            });
             if valid {
                 Ok(())
             } else {
@@ -509,10 +603,25 @@ mod tests {
     }
 
     #[test]
+    fn field_names_are_kept_as_sent_common_ones_without_a_copy() {
+        for (name, borrowed) in [
+            ("Host", true),
+            ("host", true),
+            ("HOST", false),
+            ("Accept-Encoding", true),
+            ("X-Custom", false),
+        ] {
+            let got = field_name(name);
+            assert_eq!(got, name);
+            assert_eq!(matches!(got, Cow::Borrowed(_)), borrowed, "{name}");
+        }
+    }
+
+    #[test]
     fn a_simple_get() {
         let head = parse_ok("GET /a%20b?x=1 HTTP/1.1\r\nHost: h\r\nX-A:  v \r\n\r\n");
         assert_eq!(head.method, Method::Get);
-        assert_eq!(head.path, "/a b");
+        assert_eq!(head.path(), "/a b");
         assert_eq!(&head.target[head.path_end..], "?x=1");
         assert_eq!(head.headers.get("x-a"), Some("v"));
         assert!(head.keep_alive);
@@ -535,10 +644,10 @@ mod tests {
     #[test]
     fn absolute_form_is_reduced_to_its_path() {
         let head = parse_ok("GET http://example.com:80/x?y HTTP/1.1\r\nHost: example.com\r\n\r\n");
-        assert_eq!(head.path, "/x");
+        assert_eq!(head.path(), "/x");
         assert_eq!(head.target, "/x?y");
         assert_eq!(
-            parse_ok("GET http://h HTTP/1.1\r\nHost: h\r\n\r\n").path,
+            parse_ok("GET http://h HTTP/1.1\r\nHost: h\r\n\r\n").path(),
             "/"
         );
         assert_eq!(
@@ -602,7 +711,10 @@ mod tests {
         assert_eq!(status_of("GET /%ff HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
         assert_eq!(status_of("GET /?q=%f HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
         assert_eq!(status_of("GET * HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
-        assert_eq!(parse_ok("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n").path, "*");
+        assert_eq!(
+            parse_ok("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n").path(),
+            "*"
+        );
         let raw = b"GET /\xff HTTP/1.1\r\nHost: h\r\n\r\n";
         assert_eq!(
             parse(raw, &Limits::default()).unwrap_err().status.code(),
@@ -617,7 +729,7 @@ mod tests {
         assert_eq!(status_of("GET /a\x7f HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
         assert_eq!(status_of("GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
         assert_eq!(
-            parse_ok("GET /caf%C3%A9 HTTP/1.1\r\nHost: h\r\n\r\n").path,
+            parse_ok("GET /caf%C3%A9 HTTP/1.1\r\nHost: h\r\n\r\n").path(),
             "/caf\u{e9}"
         );
     }

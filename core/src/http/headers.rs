@@ -29,7 +29,7 @@ impl Headers {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.fields
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .find(|(n, _)| same_name(n, name))
             .map(|(_, v)| v.as_ref())
     }
 
@@ -37,7 +37,7 @@ impl Headers {
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.fields
             .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .filter(move |(n, _)| same_name(n, name))
             .map(|(_, v)| v.as_ref())
     }
 
@@ -76,7 +76,9 @@ impl Headers {
 
     /// Removes every field called `name`.
     pub fn remove(&mut self, name: &str) {
-        self.fields.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        if self.fields.iter().any(|(n, _)| same_name(n, name)) {
+            self.fields.retain(|(n, _)| !same_name(n, name));
+        }
     }
 
     /// Every `(name, value)` pair, in order.
@@ -95,13 +97,30 @@ impl Headers {
     }
 }
 
+/// Whether two field names are the same, whatever their case. Most names
+/// differ in length, which is checked first: header lists are searched by
+/// name many times for every response.
+#[inline]
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.eq_ignore_ascii_case(b)
+}
+
 /// `s` without the optional whitespace around it: spaces and tabs only
 /// (OWS, RFC 9110 §5.6.3). Not `str::trim`, which also strips Unicode
 /// spaces: httparse lets U+00A0 through (its UTF-8 bytes are obs-text),
 /// and `Transfer-Encoding: \u{a0}chunked` must not be `chunked` to rung
 /// while it is an unknown coding to a proxy in front (request smuggling).
 pub(crate) fn trim_ows(s: &str) -> &str {
-    s.trim_matches(|c| c == ' ' || c == '\t')
+    // Byte by byte: space and tab are ASCII, so the cuts fall on
+    // character boundaries.
+    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let bytes = s.as_bytes();
+    let start = bytes.iter().position(|b| !is_ows(b)).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_ows(b))
+        .map_or(start, |e| e + 1);
+    &s[start..end]
 }
 
 /// Whether `name` may be written as a header name: a non-empty RFC 9110
@@ -113,16 +132,78 @@ pub fn is_valid_name(name: &str) -> bool {
 /// Whether `b` may be part of an RFC 9110 token (`tchar`): the methods,
 /// header names, transfer codings and chunk extensions are tokens.
 pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    TCHAR[b as usize]
 }
+
+/// [`is_tchar`] as a table: every header name of every response is checked
+/// byte by byte, and one load per byte is the cheapest check there is.
+static TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        b += 1;
+    }
+    table
+};
 
 /// Whether `value` may be written as a header value: no CR, LF, NUL or other
 /// control character except tab. A handler that puts `"x\r\nSet-Cookie: ..."`
 /// in a header must not be able to write a second header (response splitting).
 pub fn is_valid_value(value: &str) -> bool {
-    value
-        .bytes()
-        .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+    // Every response header passes through here, so the common case —
+    // nothing suspect — is checked eight bytes at a time (each word by
+    // `word_may_hold_control`, the last one overlapping); a word that may
+    // hold a control byte (a tab, say) sends the value to the exact,
+    // byte-by-byte check.
+    let bytes = value.as_bytes();
+    let exact = || {
+        bytes
+            .iter()
+            .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+    };
+    if bytes.len() < 8 {
+        return exact();
+    }
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let suspect = (0..bytes.len() / 8).any(|i| word_may_hold_control(word(i * 8)))
+        || word_may_hold_control(word(bytes.len() - 8));
+    !suspect || exact()
+}
+
+/// Whether some byte of `x` is below 0x20 or is 0x7f (DEL): never wrong
+/// when it says no. The classic tests from "Bit Twiddling Hacks": a byte
+/// below `n` (n ≤ 0x80) turns its top bit on in `x - n·0x01…01` while it
+/// was off in `x`; a byte equal to `b` is a zero byte of `x ^ b·0x01…01`.
+fn word_may_hold_control(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+    let del = x ^ (ONES * 0x7f);
+    let has_del = del.wrapping_sub(ONES) & !del & HIGHS;
+    (below_space | has_del) != 0
 }
 
 #[cfg(test)]
@@ -140,6 +221,50 @@ mod tests {
         h.insert("content-type", "text/html");
         assert_eq!(h.get_all("Content-Type").count(), 1);
         assert_eq!(h.get("content-type"), Some("text/html"));
+    }
+
+    #[test]
+    fn optional_whitespace_is_trimmed_on_both_sides_only() {
+        for (raw, trimmed) in [
+            ("  a b\t", "a b"),
+            ("\t\t", ""),
+            ("", ""),
+            ("x", "x"),
+            (" é ", "é"),
+            ("\u{a0}x\u{a0}", "\u{a0}x\u{a0}"),
+        ] {
+            assert_eq!(trim_ows(raw), trimmed, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn a_control_byte_anywhere_in_a_value_of_any_length_is_found() {
+        for len in 0..40 {
+            let clean = "a".repeat(len);
+            assert!(is_valid_value(&clean), "{len}");
+            for at in 0..len {
+                for bad in [0u8, b'\r', b'\n', 0x1f, 0x7f] {
+                    let mut value = clean.clone().into_bytes();
+                    value[at] = bad;
+                    let value = String::from_utf8(value).unwrap();
+                    assert!(!is_valid_value(&value), "{value:?}");
+                }
+                let mut tabbed = clean.clone().into_bytes();
+                tabbed[at] = b'\t';
+                assert!(is_valid_value(std::str::from_utf8(&tabbed).unwrap()));
+            }
+        }
+        // Bytes at and above 0x80 (UTF-8) and the edges of the range.
+        assert!(is_valid_value("x ~ é ü 日本 \u{80}\u{ff} end of it"));
+        assert!(!is_valid_value("x ~ é ü 日本 \u{7f} end of it"));
+    }
+
+    #[test]
+    fn the_tchar_table_is_the_grammar_of_rfc_9110() {
+        for b in 0..=255u8 {
+            let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(is_tchar(b), tchar, "byte {b:#04x}");
+        }
     }
 
     #[test]

@@ -20,8 +20,9 @@ pub struct Request {
     pub(crate) target: String,
     /// Where the path ends in `target` (the query starts after a `?` here).
     pub(crate) path_end: usize,
-    /// The path, percent-decoded: `/a b`.
-    pub(crate) path: String,
+    /// The path, percent-decoded (`/a b`), when that differs from the
+    /// path as sent; `None` for the many paths with no `%` in them.
+    pub(crate) decoded_path: Option<String>,
     pub(crate) version: Version,
     pub(crate) headers: Headers,
     pub(crate) body: Vec<u8>,
@@ -59,7 +60,7 @@ impl Request {
             method: head.method,
             target: head.target,
             path_end: head.path_end,
-            path: head.path,
+            decoded_path: head.decoded_path,
             version: head.version,
             headers: head.headers,
             body,
@@ -76,7 +77,9 @@ impl Request {
 
     /// The percent-decoded path, e.g. `/static/my file.txt`.
     pub fn path(&self) -> &str {
-        &self.path
+        self.decoded_path
+            .as_deref()
+            .unwrap_or(&self.target[..self.path_end])
     }
 
     /// The path as sent, still percent-encoded.
@@ -200,13 +203,14 @@ impl RequestBuilder {
     pub fn build(self) -> Request {
         let path_end = self.target.find('?').unwrap_or(self.target.len());
         let raw_path = &self.target[..path_end];
-        let path = crate::input::percent::decode(raw_path)
-            .map(|p| p.into_owned())
-            .unwrap_or_else(|_| raw_path.to_string());
+        let decoded_path = match crate::input::percent::decode(raw_path) {
+            Ok(std::borrow::Cow::Owned(decoded)) => Some(decoded),
+            Ok(std::borrow::Cow::Borrowed(_)) | Err(_) => None,
+        };
         Request {
             method: self.method,
             path_end,
-            path,
+            decoded_path,
             target: self.target,
             version: self.version,
             headers: self.headers,

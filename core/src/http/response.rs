@@ -53,6 +53,9 @@ impl fmt::Debug for Body {
     }
 }
 
+/// How many headers a response has room for from the start.
+const TYPICAL_HEADERS: usize = 10;
+
 /// An HTTP response: a status, header fields and a body.
 ///
 /// rung adds `Date`, `Content-Length` (or chunked framing) and `Connection`
@@ -72,7 +75,10 @@ impl Response {
     pub fn new(status: Status) -> Response {
         Response {
             status,
-            headers: Headers::new(),
+            // Room for what a response typically carries by the time it is
+            // written (its type, the security headers, `Vary`, the request
+            // id...), so the list is allocated once instead of grown twice.
+            headers: Headers::with_capacity(TYPICAL_HEADERS),
             body: Body::Empty,
             extensions: Extensions::new(),
         }

@@ -50,8 +50,8 @@ pub(crate) fn compress(req: &Request, mut response: Response) -> Response {
     if !may_compress(response.headers()) {
         return response;
     }
-    let content_type = response.headers().get("content-type").unwrap_or("");
-    let chosen = gzip_chosen(req, content_type, response.body().len());
+    // The type is compressible (`may_compress`): the client decides.
+    let chosen = client_takes_gzip(req, response.body().len());
     add_vary(response.headers_mut());
     let status = response.status();
     if !chosen || !status.allows_body() || status == Status::PARTIAL_CONTENT {
@@ -90,10 +90,13 @@ pub(crate) fn compress(req: &Request, mut response: Response) -> Response {
 /// The one rule, used by [`compress`] and by the static files (which pick
 /// their ETag, and a precompressed `.gz` file, before answering).
 pub(crate) fn gzip_chosen(req: &Request, content_type: &str, len: Option<u64>) -> bool {
-    is_compressible_type(content_type)
-        && accepts_gzip(req)
-        && !req.headers().contains("range")
-        && len.is_none_or(|len| len >= MIN_SIZE)
+    is_compressible_type(content_type) && client_takes_gzip(req, len)
+}
+
+/// The client's half of [`gzip_chosen`]: it accepts gzip, asked for no
+/// byte range, and the body is not tiny.
+fn client_takes_gzip(req: &Request, len: Option<u64>) -> bool {
+    len.is_none_or(|len| len >= MIN_SIZE) && accepts_gzip(req) && !req.headers().contains("range")
 }
 
 /// Whether `content_type` is text that gzip shrinks: `text/*` (but not
@@ -101,18 +104,31 @@ pub(crate) fn gzip_chosen(req: &Request, content_type: &str, len: Option<u64>) -
 /// JavaScript, JSON, XML and SVG. Images, audio, video, fonts and archives
 /// are compressed already.
 pub(crate) fn is_compressible_type(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().map(trim_ows).unwrap_or("");
-    let essence = essence.to_ascii_lowercase();
-    if essence == "text/event-stream" {
+    let end = content_type.bytes().position(|b| b == b';');
+    let essence = trim_ows(&content_type[..end.unwrap_or(content_type.len())]);
+    // Compared without a lowercased copy: this runs for every response.
+    let is = |name: &str| essence.eq_ignore_ascii_case(name);
+    let starts = |prefix: &str| {
+        essence
+            .get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    let ends = |suffix: &str| {
+        essence
+            .len()
+            .checked_sub(suffix.len())
+            .and_then(|at| essence.get(at..))
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix))
+    };
+    if is("text/event-stream") {
         return false;
     }
-    essence.starts_with("text/")
-        || essence.ends_with("+json")
-        || essence.ends_with("+xml")
-        || matches!(
-            essence.as_str(),
-            "application/json" | "application/javascript" | "application/xml"
-        )
+    starts("text/")
+        || ends("+json")
+        || ends("+xml")
+        || is("application/json")
+        || is("application/javascript")
+        || is("application/xml")
 }
 
 /// Whether the client's `Accept-Encoding` allows gzip: the weight of its
@@ -329,6 +345,8 @@ mod tests {
             "application/xml",
             "application/atom+xml",
             "image/svg+xml",
+            "TEXT/HTML",
+            "Image/SVG+XML ; charset=utf-8",
         ] {
             assert!(is_compressible_type(yes), "{yes}");
         }
@@ -340,7 +358,11 @@ mod tests {
             "font/woff2",
             "video/mp4",
             "text/event-stream",
+            "Text/Event-Stream; charset=utf-8",
             "",
+            "text",
+            "json",
+            "application/jsonp",
         ] {
             assert!(!is_compressible_type(no), "{no}");
         }
