@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::http::{Method, Request, Response, Status};
+use crate::http::{is_valid_name, is_valid_value, Method, Request, Response, Status};
 use crate::respond::Error;
 
 /// The security headers every response carries by default, and why.
@@ -26,9 +26,28 @@ pub const SECURITY_HEADERS: [(&str, &str); 4] = [
 ///
 /// The defaults are borrowed `'static` text, so adding them to a response
 /// copies two pointers per header and allocates nothing.
+///
+/// Each is checked once, when it is set: one that could not be written
+/// (a CR in a value, say) is added unchecked, and the response writer
+/// then refuses it with a `500`, as it does any bad header.
 #[derive(Clone, Debug)]
 pub(crate) struct SecurityHeaders {
-    headers: Vec<(Cow<'static, str>, Cow<'static, str>)>,
+    headers: Vec<SecurityHeader>,
+}
+
+#[derive(Clone, Debug)]
+struct SecurityHeader {
+    name: Cow<'static, str>,
+    value: Cow<'static, str>,
+    /// Whether the name and value may be written.
+    valid: bool,
+}
+
+impl SecurityHeader {
+    fn new(name: Cow<'static, str>, value: Cow<'static, str>) -> SecurityHeader {
+        let valid = is_valid_name(&name) && is_valid_value(&value);
+        SecurityHeader { name, value, valid }
+    }
 }
 
 impl Default for SecurityHeaders {
@@ -36,7 +55,7 @@ impl Default for SecurityHeaders {
         SecurityHeaders {
             headers: SECURITY_HEADERS
                 .iter()
-                .map(|&(name, value)| (Cow::Borrowed(name), Cow::Borrowed(value)))
+                .map(|&(name, value)| SecurityHeader::new(name.into(), value.into()))
                 .collect(),
         }
     }
@@ -47,20 +66,26 @@ impl SecurityHeaders {
     pub fn set(&mut self, name: &str, value: &str) {
         self.remove(name);
         let (name, value) = (name.to_string(), value.to_string());
-        self.headers.push((Cow::Owned(name), Cow::Owned(value)));
+        self.headers
+            .push(SecurityHeader::new(name.into(), value.into()));
     }
 
     /// Sends `name` no more.
     pub fn remove(&mut self, name: &str) {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers.retain(|h| !h.name.eq_ignore_ascii_case(name));
     }
 
     /// Adds every header the response does not have: a handler that sets
     /// one itself (a page that may be framed) keeps its own value.
     pub fn apply(&self, response: &mut Response) {
-        for (name, value) in &self.headers {
+        for SecurityHeader { name, value, valid } in &self.headers {
             if !response.headers().contains(name) {
-                response.headers_mut().append(name.clone(), value.clone());
+                let headers = response.headers_mut();
+                if *valid {
+                    headers.append_checked(name.clone(), value.clone());
+                } else {
+                    headers.append(name.clone(), value.clone());
+                }
             }
         }
     }
@@ -144,6 +169,25 @@ mod tests {
         protection
             .check(&request(method, headers), "/contact")
             .is_ok()
+    }
+
+    #[test]
+    fn a_configured_header_that_could_split_a_response_is_refused_when_written() {
+        use crate::http::write::{encode, Answering};
+        use crate::http::Version;
+        let mut headers = SecurityHeaders::default();
+        headers.set("X-Evil", "a\r\nSet-Cookie: owned=1");
+        let mut response = Response::text("hi");
+        headers.apply(&mut response);
+        let answering = Answering {
+            head_only: false,
+            version: Version::Http11,
+            keep_alive: true,
+        };
+        let mut out = Vec::new();
+        let encoded = encode(response, answering, &mut out);
+        assert_eq!(encoded.status, Status::INTERNAL_SERVER_ERROR);
+        assert!(!String::from_utf8(out).unwrap().contains("owned"));
     }
 
     #[test]

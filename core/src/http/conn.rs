@@ -343,10 +343,10 @@ impl<T: Transport> Connection<T> {
                             progressed = true;
                             self.request_started = self.head_started.take();
                             match BodyDecoder::new(head.framing, settings.limits.max_body) {
-                                None => self.dispatch(dispatch, *head, Vec::new()),
+                                None => self.dispatch(dispatch, head, Vec::new()),
                                 Some(decoder) => {
                                     self.reading = Reading::Body {
-                                        head,
+                                        head: Box::new(head),
                                         decoder,
                                         continued: false,
                                     }

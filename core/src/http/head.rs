@@ -68,8 +68,9 @@ pub enum Parsed {
     Partial,
     /// A complete head, which took `len` bytes of the buffer.
     Complete {
-        /// The head.
-        head: Box<RequestHead>,
+        /// The head (not boxed: most requests have no body, and go from
+        /// here to their handler without the head ever being stored).
+        head: RequestHead,
         /// How many bytes of the buffer it took.
         len: usize,
     },
@@ -161,10 +162,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
         keep_alive,
         expect_continue,
     };
-    Ok(Parsed::Complete {
-        head: Box::new(head),
-        len,
-    })
+    Ok(Parsed::Complete { head, len })
 }
 
 /// What the header fields decide: the fields themselves, the framing, and
@@ -589,7 +587,7 @@ mod tests {
         match parse(raw.as_bytes(), &Limits::default()) {
             Ok(Parsed::Complete { head, len }) => {
                 assert_eq!(len, raw.len());
-                *head
+                head
             }
             other => panic!("expected a head, got {other:?}"),
         }

@@ -7,10 +7,42 @@ use std::borrow::Cow;
 /// Names compare case-insensitively (`content-type` finds `Content-Type`).
 /// A plain `Vec` is the right shape here: a request has a handful of headers,
 /// and a linear scan over them beats hashing.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Headers {
-    fields: Vec<(Cow<'static, str>, Cow<'static, str>)>,
+    fields: Vec<Field>,
 }
+
+/// One header field.
+#[derive(Clone, Debug)]
+struct Field {
+    name: Cow<'static, str>,
+    value: Cow<'static, str>,
+    /// Known to be safe to write: set by rung itself from a name and value
+    /// checked once (a security header, `Vary`, a content type). The
+    /// response writer checks every other field before writing it.
+    checked: bool,
+}
+
+impl Field {
+    fn new(name: Cow<'static, str>, value: Cow<'static, str>, checked: bool) -> Field {
+        debug_assert!(!checked || (is_valid_name(&name) && is_valid_value(&value)));
+        Field {
+            name,
+            value,
+            checked,
+        }
+    }
+}
+
+/// Two lists are equal when they hold the same names and values in the
+/// same order (whoever checked them).
+impl PartialEq for Headers {
+    fn eq(&self, other: &Headers) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Headers {}
 
 impl Headers {
     /// An empty list.
@@ -29,16 +61,16 @@ impl Headers {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.fields
             .iter()
-            .find(|(n, _)| same_name(n, name))
-            .map(|(_, v)| v.as_ref())
+            .find(|f| same_name(&f.name, name))
+            .map(|f| f.value.as_ref())
     }
 
     /// The values of every field called `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.fields
             .iter()
-            .filter(move |(n, _)| same_name(n, name))
-            .map(|(_, v)| v.as_ref())
+            .filter(move |f| same_name(&f.name, name))
+            .map(|f| f.value.as_ref())
     }
 
     /// Whether a field called `name` is present.
@@ -49,9 +81,40 @@ impl Headers {
     /// Whether the comma-separated list in the fields called `name` holds
     /// `token` (case-insensitive), as in `Connection: keep-alive, Upgrade`.
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        self.get_all(name)
-            .flat_map(|v| v.split(','))
-            .any(|t| trim_ows(t).eq_ignore_ascii_case(token))
+        // A plain loop: asked several times for every response, and most
+        // often of a field that is not there at all.
+        for field in &self.fields {
+            if same_name(&field.name, name)
+                && field
+                    .value
+                    .split(',')
+                    .any(|t| trim_ows(t).eq_ignore_ascii_case(token))
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Adds a field whose name and value rung has checked already
+    /// ([`is_valid_name`], [`is_valid_value`]), so that the response writer
+    /// need not check them again for every response.
+    pub(crate) fn append_checked(&mut self, name: Cow<'static, str>, value: Cow<'static, str>) {
+        self.fields.push(Field::new(name, value, true));
+    }
+
+    /// [`Headers::insert`] for a field rung has checked already (see
+    /// [`Headers::append_checked`]).
+    pub(crate) fn insert_checked(&mut self, name: &'static str, value: Cow<'static, str>) {
+        self.remove(name);
+        self.append_checked(Cow::Borrowed(name), value);
+    }
+
+    /// Every field with whether it was checked already: for the writer.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = (&str, &str, bool)> {
+        self.fields
+            .iter()
+            .map(|f| (f.name.as_ref(), f.value.as_ref(), f.checked))
     }
 
     /// Adds a field, keeping any others of the same name (`Set-Cookie`).
@@ -60,7 +123,8 @@ impl Headers {
         name: impl Into<Cow<'static, str>>,
         value: impl Into<Cow<'static, str>>,
     ) {
-        self.fields.push((name.into(), value.into()));
+        self.fields
+            .push(Field::new(name.into(), value.into(), false));
     }
 
     /// Sets a field, replacing every other field of the same name.
@@ -71,19 +135,21 @@ impl Headers {
     ) {
         let name = name.into();
         self.remove(&name);
-        self.fields.push((name, value.into()));
+        self.fields.push(Field::new(name, value.into(), false));
     }
 
     /// Removes every field called `name`.
     pub fn remove(&mut self, name: &str) {
-        if self.fields.iter().any(|(n, _)| same_name(n, name)) {
-            self.fields.retain(|(n, _)| !same_name(n, name));
+        if self.fields.iter().any(|f| same_name(&f.name, name)) {
+            self.fields.retain(|f| !same_name(&f.name, name));
         }
     }
 
     /// Every `(name, value)` pair, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.fields.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
+        self.fields
+            .iter()
+            .map(|f| (f.name.as_ref(), f.value.as_ref()))
     }
 
     /// How many fields there are.

@@ -87,21 +87,21 @@ impl Response {
     /// `200 OK` with a `text/plain; charset=utf-8` body.
     pub fn text(body: impl Into<Cow<'static, str>>) -> Response {
         Response::new(Status::OK)
-            .with_header("Content-Type", "text/plain; charset=utf-8")
+            .with_checked_header("Content-Type", "text/plain; charset=utf-8")
             .with_body(cow_str_to_bytes(body.into()))
     }
 
     /// `200 OK` with a `text/html; charset=utf-8` body.
     pub fn html(body: impl Into<Cow<'static, str>>) -> Response {
         Response::new(Status::OK)
-            .with_header("Content-Type", "text/html; charset=utf-8")
+            .with_checked_header("Content-Type", "text/html; charset=utf-8")
             .with_body(cow_str_to_bytes(body.into()))
     }
 
     /// `200 OK` with an `application/json` body, already serialized.
     pub fn json_text(body: impl Into<Cow<'static, str>>) -> Response {
         Response::new(Status::OK)
-            .with_header("Content-Type", "application/json")
+            .with_checked_header("Content-Type", "application/json")
             .with_body(cow_str_to_bytes(body.into()))
     }
 
@@ -138,6 +138,12 @@ impl Response {
         value: impl Into<Cow<'static, str>>,
     ) -> Response {
         self.headers.insert(name, value);
+        self
+    }
+
+    /// [`Response::with_header`] for a literal rung knows to be valid.
+    fn with_checked_header(mut self, name: &'static str, value: &'static str) -> Response {
+        self.headers.insert_checked(name, value.into());
         self
     }
 

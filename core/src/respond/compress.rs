@@ -211,7 +211,7 @@ pub(crate) fn gzip_etag(etag: &str) -> String {
 /// Adds `Accept-Encoding` to the response's `Vary`, unless it is there.
 pub(crate) fn add_vary(headers: &mut Headers) {
     if !headers.has_token("vary", "accept-encoding") && !headers.has_token("vary", "*") {
-        headers.append("Vary", "Accept-Encoding");
+        headers.append_checked("Vary".into(), "Accept-Encoding".into());
     }
 }
 

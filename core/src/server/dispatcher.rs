@@ -65,9 +65,10 @@ impl Dispatch for Dispatcher {
         };
         if let Some(id) = request.request_id() {
             if !response.headers().contains(request_id::HEADER) {
+                // A sane incoming id or one of ours: safe to write as it is.
                 response
                     .headers_mut()
-                    .insert(request_id::HEADER, id.to_string());
+                    .append_checked(request_id::HEADER.into(), id.to_string().into());
             }
         }
         response
