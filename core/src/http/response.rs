@@ -67,7 +67,9 @@ pub struct Response {
     body: Body,
     /// What the layers above attach to the response, found by type (the
     /// app marks an error it may render as an error page here).
-    extensions: Extensions,
+    /// Made on first use: few responses carry any, and a response is
+    /// moved from layer to layer, so it is kept small.
+    extensions: Option<Box<Extensions>>,
 }
 
 impl Response {
@@ -80,7 +82,7 @@ impl Response {
             // id...), so the list is allocated once instead of grown twice.
             headers: Headers::with_capacity(TYPICAL_HEADERS),
             body: Body::Empty,
-            extensions: Extensions::new(),
+            extensions: None,
         }
     }
 
@@ -184,12 +186,13 @@ impl Response {
 
     /// What the layers above attached to the response, found by type.
     pub fn extensions(&self) -> &Extensions {
-        &self.extensions
+        static NONE: Extensions = Extensions::new();
+        self.extensions.as_deref().unwrap_or(&NONE)
     }
 
     /// The extensions, to attach something to the response.
     pub fn extensions_mut(&mut self) -> &mut Extensions {
-        &mut self.extensions
+        self.extensions.get_or_insert_with(Box::default)
     }
 
     /// Splits the response into its parts, for the writer.

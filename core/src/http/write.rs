@@ -70,15 +70,12 @@ fn try_encode(
     out: &mut Vec<u8>,
 ) -> Result<Encoded, String> {
     let (status, headers, body) = response.into_parts();
-    let mut keep_alive = answering.keep_alive && !headers.has_token("connection", "close");
     let may_have_body = status.allows_body();
     let body_len = if may_have_body { body.len() } else { Some(0) };
     // A body of unknown length goes chunked to HTTP/1.1 clients; to an
     // HTTP/1.0 client it can only be delimited by closing the connection.
     let chunked = may_have_body && body_len.is_none() && answering.version == Version::Http11;
-    if may_have_body && body_len.is_none() && !chunked {
-        keep_alive = false;
-    }
+    let mut keep_alive = answering.keep_alive && !(may_have_body && body_len.is_none() && !chunked);
 
     out.extend_from_slice(b"HTTP/1.1 ");
     write_decimal(out, status.code().into());
@@ -87,6 +84,10 @@ fn try_encode(
     out.extend_from_slice(b"\r\n");
     for (name, value, checked) in headers.fields() {
         if is_managed(name) {
+            // The writer's own; but a handler's `Connection: close` counts.
+            if name.eq_ignore_ascii_case("connection") && has_close(value) {
+                keep_alive = false;
+            }
             continue;
         }
         // What rung set itself was checked once, where it was made; what a
@@ -143,6 +144,13 @@ fn try_encode(
         status,
         body_len: body_len.unwrap_or(0),
     })
+}
+
+/// Whether a `Connection` value lists `close`.
+fn has_close(value: &str) -> bool {
+    value
+        .split(',')
+        .any(|token| super::headers::trim_ows(token).eq_ignore_ascii_case("close"))
 }
 
 /// Headers the writer sets itself; a handler's own are dropped.
@@ -302,6 +310,18 @@ mod tests {
         assert!(!text.contains("99") && !text.contains("chunked") && !text.contains("yesterday"));
         assert!(!text.contains("Connection"), "{text}");
         assert!(text.contains("X-Dates: kept\r\n"), "{text}");
+    }
+
+    #[test]
+    fn a_handler_asking_to_close_closes() {
+        for value in ["close", "Keep-Alive, CLOSE", " close "] {
+            let r = Response::text("hi").with_header("connection", value);
+            let (text, e) = encode_text(r, KEEP);
+            assert!(!e.keep_alive, "{value:?}");
+            assert!(text.contains("Connection: close\r\n"), "{text}");
+        }
+        let r = Response::text("hi").with_header("Connection", "closed");
+        assert!(encode_text(r, KEEP).1.keep_alive);
     }
 
     #[test]

@@ -47,12 +47,16 @@ pub(crate) const MIN_SIZE: u64 = 1024;
 /// The response, gzipped if the request allows it and it is worth it (see
 /// the module documentation for the rules).
 pub(crate) fn compress(req: &Request, mut response: Response) -> Response {
-    if !may_compress(response.headers()) {
+    let seen = Seen::in_headers(response.headers());
+    if !seen.compressible || seen.encoded || seen.no_transform {
         return response;
     }
-    // The type is compressible (`may_compress`): the client decides.
+    // The type is compressible: the client decides.
     let chosen = client_takes_gzip(req, response.body().len());
-    add_vary(response.headers_mut());
+    if !seen.varies {
+        let headers = response.headers_mut();
+        headers.append_checked("Vary".into(), "Accept-Encoding".into());
+    }
     let status = response.status();
     if !chosen || !status.allows_body() || status == Status::PARTIAL_CONTENT {
         return response;
@@ -215,16 +219,47 @@ pub(crate) fn add_vary(headers: &mut Headers) {
     }
 }
 
-/// Whether a response with these headers may be gzipped by us: its type
-/// is compressible, it is not encoded already, and it does not carry
-/// `Cache-Control: no-transform` (which asks every party, us included, to
-/// leave the bytes alone).
-fn may_compress(headers: &Headers) -> bool {
-    headers
-        .get("content-type")
-        .is_some_and(is_compressible_type)
-        && !headers.contains("content-encoding")
-        && !headers.has_token("cache-control", "no-transform")
+/// What [`compress`] needs to know of a response's own headers, gathered
+/// in one pass over them (this runs for every response).
+struct Seen {
+    /// Its `Content-Type` is one gzip shrinks.
+    compressible: bool,
+    /// It has a `Content-Encoding` already.
+    encoded: bool,
+    /// `Cache-Control: no-transform`.
+    no_transform: bool,
+    /// Its `Vary` names `Accept-Encoding` (or is `*`) already.
+    varies: bool,
+}
+
+impl Seen {
+    fn in_headers(headers: &Headers) -> Seen {
+        let mut seen = Seen {
+            compressible: false,
+            encoded: false,
+            no_transform: false,
+            varies: false,
+        };
+        let mut typed = false;
+        let lists = |value: &str, token: &str| {
+            value
+                .split(',')
+                .any(|t| trim_ows(t).eq_ignore_ascii_case(token))
+        };
+        for (name, value) in headers.iter() {
+            if name.eq_ignore_ascii_case("content-type") && !typed {
+                typed = true; // the first one counts, as `Headers::get` has it
+                seen.compressible = is_compressible_type(value);
+            } else if name.eq_ignore_ascii_case("content-encoding") {
+                seen.encoded = true;
+            } else if name.eq_ignore_ascii_case("cache-control") {
+                seen.no_transform |= lists(value, "no-transform");
+            } else if name.eq_ignore_ascii_case("vary") {
+                seen.varies |= lists(value, "accept-encoding") || lists(value, "*");
+            }
+        }
+        seen
+    }
 }
 
 /// `bytes`, gzipped in memory.
@@ -406,6 +441,12 @@ mod tests {
         assert_eq!(
             response.headers().get_all("vary").collect::<Vec<_>>(),
             ["Cookie", "Accept-Encoding"]
+        );
+        let everything = Response::html(page(5000)).with_header("VARY", "*");
+        let response = compress(&request(&["gzip"]), everything);
+        assert_eq!(
+            response.headers().get_all("vary").collect::<Vec<_>>(),
+            ["*"]
         );
         // An image is not compressible: no Vary, nothing changed.
         let png = Response::new(Status::OK)

@@ -24,19 +24,45 @@ pub const MAX_LEN: usize = 64;
 
 /// The id of one request: read it with `req.request_id()` or a
 /// `RequestId` handler argument.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct RequestId(String);
+///
+/// The text is held inline (at most [`MAX_LEN`] bytes), so that giving
+/// every request its id costs no allocation of its own.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestId {
+    bytes: [u8; MAX_LEN],
+    len: u8,
+}
 
 impl RequestId {
+    /// `text`, which must be sane (see `is_sane`): 1 to [`MAX_LEN`]
+    /// visible ASCII characters.
+    fn new(text: &[u8]) -> RequestId {
+        debug_assert!(text.len() <= MAX_LEN && text.is_ascii());
+        let mut bytes = [0; MAX_LEN];
+        bytes[..text.len()].copy_from_slice(text);
+        RequestId {
+            bytes,
+            len: text.len() as u8,
+        }
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ASCII is ever stored (`assign` checks what it keeps, and
+        // makes the rest of hex digits), so this never falls back.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("-")
+    }
+}
+
+impl fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RequestId").field(&self.as_str()).finish()
     }
 }
 
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -51,10 +77,10 @@ impl Request {
 /// Gives `request` its id: the incoming one if sane, else a new one.
 pub(crate) fn assign(request: &mut Request) {
     let id = match request.header(HEADER) {
-        Some(incoming) if is_sane(incoming) => incoming.to_string(),
+        Some(incoming) if is_sane(incoming) => RequestId::new(incoming.as_bytes()),
         _ => new_id(),
     };
-    request.extensions_mut().insert(RequestId(id));
+    request.extensions_mut().insert(id);
 }
 
 /// 1 to [`MAX_LEN`] visible ASCII characters: safe in a header and a log.
@@ -65,7 +91,7 @@ fn is_sane(id: &str) -> bool {
 /// `5f0c2a9e81d34b77-1a`: the process's prefix, then a counter (hex).
 /// Written digit by digit: this runs for every request, and `format!`
 /// costs several times more.
-fn new_id() -> String {
+fn new_id() -> RequestId {
     static PREFIX: OnceLock<[u8; 17]> = OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let prefix = PREFIX.get_or_init(|| {
@@ -82,8 +108,7 @@ fn new_id() -> String {
     id[..17].copy_from_slice(prefix);
     let digits = (64 - n.leading_zeros()).div_ceil(4).max(1) as usize;
     hex_into(n, &mut id[17..17 + digits]);
-    // Hex digits and a dash: ASCII, so the conversion cannot fail.
-    String::from_utf8(id[..17 + digits].to_vec()).unwrap_or_default()
+    RequestId::new(&id[..17 + digits])
 }
 
 /// Writes `n` in lowercase hex into all of `out`, zero-padded on the left.
@@ -127,7 +152,7 @@ mod tests {
 
     #[test]
     fn new_ids_are_the_prefix_and_the_counter_in_hex() {
-        let id = new_id();
+        let id = new_id().to_string();
         let (prefix, counter) = id.split_once('-').unwrap();
         assert_eq!(prefix.len(), 16);
         assert!(u64::from_str_radix(prefix, 16).is_ok(), "{id}");
