@@ -7,9 +7,10 @@
 #
 # Each server runs pinned to CPU 1 and wrk (one thread, 64 connections) to
 # CPU 0, so the two never compete for a core. Every server runs with its
-# defaults (rung as `rung::serve` gives it). After a warm-up, 5 rounds in
-# rotated order of /plaintext, /json and pipelined /plaintext (16 requests
-# per write, bench/pipeline.lua, as in TechEmpower); per server and test we
+# defaults (rung as `rung::serve` gives it). After a warm-up, 5 rounds of
+# /plaintext, /json and pipelined /plaintext (16 requests per write,
+# bench/pipeline.lua, as in TechEmpower), each test run against every
+# server in turn, in an order rotated each round; per server and test we
 # report the median requests/s, the median p99 latency, and the server's
 # CPU time per request (user + system ticks of its process from
 # /proc/PID/stat, before and after each wrk run, divided by the requests
@@ -100,11 +101,14 @@ done
 RAW="$WORK/raw.txt"
 : >"$RAW"
 count=${#SERVERS[@]}
+# Test by test, every server in turn (rotated each round): the runs that
+# are compared sit close together in time, so a slow spell of the machine
+# falls on all the servers of one test rather than on one server.
 for round in $(seq 1 "$ROUNDS"); do
-    for i in $(seq 0 $((count - 1))); do
-        entry=${SERVERS[$(((i + round - 1) % count))]}
-        read -r name _ port <<<"$entry"
-        for ep in "${TESTS[@]}"; do
+    for ep in "${TESTS[@]}"; do
+        for i in $(seq 0 $((count - 1))); do
+            entry=${SERVERS[$(((i + round - 1) % count))]}
+            read -r name _ port <<<"$entry"
             pid=${PID_OF[$name]}
             before=$(cpu_ticks "$pid")
             run_wrk "$ep" "$port" "$WORK/wrk.txt"

@@ -338,12 +338,17 @@ fn method_too_long(buf: &[u8]) -> bool {
 /// a proxy in front of rung might not, and would then disagree with rung
 /// about where the head ends.
 fn check_line_endings(head: &[u8]) -> Result<(), HttpError> {
-    let mut previous = 0u8;
-    for &b in head {
-        if b == b'\n' && previous != b'\r' {
-            return Err(HttpError::bad_request("line ending without CR"));
-        }
-        previous = b;
+    // Each byte beside the one before it, with no early exit: the compiler
+    // then checks many pairs at a time (this runs over every head).
+    let starts_bare = head.first() == Some(&b'\n');
+    let bare = head
+        .iter()
+        .zip(head.iter().skip(1))
+        .fold(starts_bare, |bare, (&previous, &b)| {
+            bare | ((b == b'\n') & (previous != b'\r'))
+        });
+    if bare {
+        return Err(HttpError::bad_request("line ending without CR"));
     }
     Ok(())
 }
@@ -598,6 +603,22 @@ mod tests {
             Err(e) => e.status.code(),
             other => panic!("expected an error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn every_line_feed_must_follow_a_carriage_return() {
+        let good = b"GET / HTTP/1.1\r\nHost: h\r\nX-A: b\r\n\r\n";
+        assert!(check_line_endings(good).is_ok());
+        // A bare LF at every place a CRLF is, and as the very first byte.
+        for at in 0..good.len() {
+            if good[at] == b'\r' {
+                let mut bad = good.to_vec();
+                bad.remove(at);
+                assert!(check_line_endings(&bad).is_err(), "{:?}", String::from_utf8_lossy(&bad));
+            }
+        }
+        assert!(check_line_endings(b"\nGET / HTTP/1.1\r\n\r\n").is_err());
+        assert!(check_line_endings(b"").is_ok());
     }
 
     #[test]
