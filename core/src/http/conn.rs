@@ -101,8 +101,11 @@ pub(crate) struct Exchange<'a> {
     pub status: Status,
     /// Body bytes sent (or to be streamed).
     pub bytes: u64,
-    /// From the first byte of the request to the queued answer.
-    pub elapsed: Duration,
+    /// When the first byte of the request came.
+    pub started: Instant,
+    /// When the answer was queued. (Two instants rather than a duration:
+    /// the log works out the difference only when it writes a line.)
+    pub answered: Instant,
 }
 
 /// The request an answer was for, as far as it was read.
@@ -469,7 +472,8 @@ impl<T: Transport> Connection<T> {
             request,
             status: encoded.status,
             bytes: encoded.body_len,
-            elapsed: self.clock.saturating_duration_since(started),
+            started,
+            answered: self.clock,
         });
     }
 

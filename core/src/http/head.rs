@@ -614,7 +614,11 @@ mod tests {
             if good[at] == b'\r' {
                 let mut bad = good.to_vec();
                 bad.remove(at);
-                assert!(check_line_endings(&bad).is_err(), "{:?}", String::from_utf8_lossy(&bad));
+                assert!(
+                    check_line_endings(&bad).is_err(),
+                    "{:?}",
+                    String::from_utf8_lossy(&bad)
+                );
             }
         }
         assert!(check_line_endings(b"\nGET / HTTP/1.1\r\n\r\n").is_err());

@@ -63,11 +63,15 @@ impl Node {
             Some(slash) => (&rest[..slash], Some(&rest[slash + 1..])),
             None => (rest, None),
         };
-        if let Some((_, child)) = self
-            .statics
-            .iter()
-            .find(|(text, _)| segment_is(first, text))
-        {
+        // Whether the segment needs decoding is found once, not per child.
+        let encoded = first.as_bytes().contains(&b'%');
+        if let Some((_, child)) = self.statics.iter().find(|(text, _)| {
+            if encoded {
+                segment_is(first, text)
+            } else {
+                first == text.as_str()
+            }
+        }) {
             if child.find(after, captured, visit) {
                 return true;
             }

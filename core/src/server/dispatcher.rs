@@ -100,7 +100,11 @@ impl Dispatch for Dispatcher {
             exchange.request,
             exchange.status.code(),
             exchange.bytes,
-            exchange.elapsed.as_secs_f64() * 1000.0,
+            exchange
+                .answered
+                .saturating_duration_since(exchange.started)
+                .as_secs_f64()
+                * 1000.0,
             id.map_or("-", RequestId::as_str)
         );
     }
