@@ -23,14 +23,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::extract::{FromRequest, Requirements, StateMap};
+use crate::extract::{FromRequest, RequestScope, Requirements, StateMap};
 use crate::http::{HttpError, Method, Request, Response, Status};
 use crate::input::signed::{KeyRing, SessionKey};
 use crate::registry;
 use crate::respond::{Error, IntoResponse};
 use crate::router::{allow_header, Handler, RouteEntry, RouteError, Routed, Router};
 use crate::server::{panic_message, Server, Service};
-use crate::session::{SessionMaxAge, SessionSlot};
+use crate::session::SessionMaxAge;
 use crate::template::escape_html;
 use defaults::{CrossOrigin, SecurityHeaders};
 use hooks::{After, Before};
@@ -463,6 +463,15 @@ fn all_routed() -> Vec<Method> {
 }
 
 impl AppService {
+    /// What every request gets from the app: its state, and an empty
+    /// place for its session.
+    fn scope(&self) -> RequestScope {
+        RequestScope {
+            state: self.state.clone(),
+            session: Default::default(),
+        }
+    }
+
     /// The route table as text (method, path, handler, source).
     pub fn route_table(&self) -> String {
         self.router.table()
@@ -639,8 +648,7 @@ fn hook_panicked(which: &str, panic: &(dyn Any + Send)) -> Response {
 
 impl Service for AppService {
     fn call(&self, req: &mut Request) -> Response {
-        req.extensions_mut().insert(self.state.clone());
-        req.extensions_mut().insert(SessionSlot::default());
+        req.extensions_mut().insert(self.scope());
         let response = match self.run_before_hooks(req) {
             Some(early) => early,
             None => self.dispatch(req),
@@ -666,7 +674,7 @@ impl Service for AppService {
             return response;
         };
         let mut req = Request::builder(Method::Get, target).build();
-        req.extensions_mut().insert(self.state.clone());
+        req.extensions_mut().insert(self.scope());
         let page = self.error_page(&mut req, plain);
         self.finish(&mut req, page)
     }

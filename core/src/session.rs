@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::extract::FromRequest;
+use crate::extract::{FromRequest, RequestScope};
 use crate::http::{Request, Response};
 use crate::input::cookies::{parse_cookie_header, SameSite, SetCookie};
 use crate::input::session_data::SessionData;
@@ -44,11 +44,6 @@ pub(crate) struct SessionMaxAge(pub(crate) Duration);
 /// The session of one request, shared by the extractor and the code that
 /// writes the cookie back after the handler.
 type SessionHandle = Arc<Mutex<SessionData>>;
-
-/// Where a request's session is kept once a handler asks for it, in the
-/// request's extensions (filled lazily: most requests never ask).
-#[derive(Default)]
-pub(crate) struct SessionSlot(OnceLock<SessionHandle>);
 
 /// The visitor's session, as a handler argument: `fn home(session: Session)`.
 ///
@@ -105,12 +100,12 @@ impl<'a> FromRequest<'a> for Session {
                 .find_map(|(_, value)| SessionData::decode(&keys, &value, max_age));
             Arc::new(Mutex::new(from_cookie.unwrap_or_default()))
         };
-        // The app puts an empty slot on every request it answers; the first
-        // extractor that asks fills it, and `finish` writes the cookie. A
-        // request built by hand has no slot: its session is a fresh one
-        // that no response will carry.
-        let data = match req.extensions().get::<SessionSlot>() {
-            Some(slot) => slot.0.get_or_init(load).clone(),
+        // The app puts an empty slot (in its `RequestScope`) on every
+        // request it answers; the first extractor that asks fills it, and
+        // `finish` writes the cookie. A request built by hand has no slot:
+        // its session is a fresh one that no response will carry.
+        let data = match req.extensions().get::<RequestScope>() {
+            Some(scope) => scope.session.get_or_init(load).clone(),
             None => load(),
         };
         Ok(Session { data })
@@ -139,8 +134,8 @@ fn max_age(req: &Request) -> Duration {
 pub(crate) fn finish(req: &Request, response: &mut Response) {
     let Some(handle) = req
         .extensions()
-        .get::<SessionSlot>()
-        .and_then(|s| s.0.get())
+        .get::<RequestScope>()
+        .and_then(|scope| scope.session.get())
     else {
         return;
     };

@@ -25,7 +25,7 @@ pub use json::Json;
 pub use path::path_param;
 pub use query::Query;
 pub use state::State;
-pub(crate) use state::StateMap;
+pub(crate) use state::{RequestScope, StateMap};
 
 /// A type that can be made from a request, to be a handler argument.
 ///

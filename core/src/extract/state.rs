@@ -3,10 +3,11 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{FromRequest, Requirements};
 use crate::http::{Request, Status};
+use crate::input::session_data::SessionData;
 use crate::respond::Error;
 
 /// Every value the app shares with its requests, found by type. The app
@@ -15,6 +16,18 @@ use crate::respond::Error;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct StateMap(pub Arc<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>);
 
+/// What the app attaches to every request it answers, in one extension
+/// (one allocation per request rather than one per part): its state, and
+/// the place where the request's session is kept once a handler asks for
+/// it (filled lazily: most requests never ask; see `session.rs`).
+#[derive(Default)]
+pub(crate) struct RequestScope {
+    /// The app's state.
+    pub state: StateMap,
+    /// The session of this request, once loaded.
+    pub session: OnceLock<Arc<Mutex<SessionData>>>,
+}
+
 /// The app's state, on the request (defined here, with `State<T>`, and not
 /// in `http/`, which knows nothing of apps).
 impl Request {
@@ -22,7 +35,8 @@ impl Request {
     pub fn state<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
         let value = self
             .extensions()
-            .get::<StateMap>()?
+            .get::<RequestScope>()?
+            .state
             .0
             .get(&TypeId::of::<T>())?;
         value.clone().downcast::<T>().ok()

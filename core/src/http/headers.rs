@@ -34,6 +34,63 @@ impl Field {
     }
 }
 
+/// A dropped list goes back to its thread's spares, emptied.
+impl Drop for Headers {
+    fn drop(&mut self) {
+        spares::give_back(std::mem::take(&mut self.fields));
+    }
+}
+
+/// Field lists kept for reuse, per thread. Every request and every
+/// response has a list of header fields; reusing the lists that finished
+/// requests leave behind saves an allocation and a free for each of them
+/// (hyper and actix-web reuse their buffers the same way). A worker thread
+/// answers one request at a time, so a few spares are enough.
+mod spares {
+    use std::cell::RefCell;
+
+    use super::Field;
+
+    /// How many spare lists a thread keeps.
+    const KEPT: usize = 8;
+
+    /// The room a spare list has: enough for the fields of a typical
+    /// request or response, so that one list serves both.
+    const ROOM: usize = 16;
+
+    thread_local! {
+        static SPARES: RefCell<Vec<Vec<Field>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// An empty list with room for at least `n` fields.
+    pub(super) fn take(n: usize) -> Vec<Field> {
+        let spare = SPARES
+            .try_with(|spares| spares.try_borrow_mut().ok()?.pop())
+            .ok()
+            .flatten();
+        match spare {
+            Some(list) if list.capacity() >= n => list,
+            _ => Vec::with_capacity(n.max(ROOM)),
+        }
+    }
+
+    /// Keeps `list`, emptied, for a later [`take`] (unless enough are
+    /// kept already, or it has no room of the usual size).
+    pub(super) fn give_back(mut list: Vec<Field>) {
+        if list.capacity() != ROOM {
+            return; // a list grown large, or never allocated: let it go
+        }
+        list.clear();
+        let _ = SPARES.try_with(|spares| {
+            if let Ok(mut spares) = spares.try_borrow_mut() {
+                if spares.len() < KEPT {
+                    spares.push(list);
+                }
+            }
+        });
+    }
+}
+
 /// Two lists are equal when they hold the same names and values in the
 /// same order (whoever checked them).
 impl PartialEq for Headers {
@@ -51,9 +108,12 @@ impl Headers {
     }
 
     /// An empty list with room for `n` fields.
+    ///
+    /// The room is taken, when it can be, from a list an earlier request
+    /// or response of this thread has finished with (see [`spares`]).
     pub fn with_capacity(n: usize) -> Headers {
         Headers {
-            fields: Vec::with_capacity(n),
+            fields: spares::take(n),
         }
     }
 
@@ -323,6 +383,20 @@ mod tests {
         // Bytes at and above 0x80 (UTF-8) and the edges of the range.
         assert!(is_valid_value("x ~ é ü 日本 \u{80}\u{ff} end of it"));
         assert!(!is_valid_value("x ~ é ü 日本 \u{7f} end of it"));
+    }
+
+    #[test]
+    fn a_dropped_list_is_reused_emptied_by_the_same_thread() {
+        let mut first = Headers::with_capacity(4);
+        first.append("X-Owned", String::from("value"));
+        let room = first.fields.as_ptr();
+        drop(first);
+        let second = Headers::with_capacity(2);
+        assert_eq!(second.fields.as_ptr(), room, "the same allocation");
+        assert!(second.is_empty());
+        // A list asked for with more room than the spares have is new.
+        let big = Headers::with_capacity(100);
+        assert!(big.fields.capacity() >= 100);
     }
 
     #[test]

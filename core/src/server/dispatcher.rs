@@ -68,7 +68,7 @@ impl Dispatch for Dispatcher {
                 // A sane incoming id or one of ours: safe to write as it is.
                 response
                     .headers_mut()
-                    .append_checked(request_id::HEADER.into(), id.to_string().into());
+                    .append_checked(request_id::HEADER.into(), id.as_str().to_owned().into());
             }
         }
         response
