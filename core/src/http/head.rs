@@ -130,7 +130,12 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
     if method.len() > MAX_METHOD {
         return Err(HttpError::bad_request("method too long"));
     }
-    let target = raw_target(buf)?;
+    // httparse checked that the target is UTF-8 (and a subslice of `buf`);
+    // rung also wants it visible ASCII.
+    let target = req.path.unwrap_or_default();
+    if !is_visible_ascii(target.as_bytes()) {
+        return Err(outside_visible_ascii());
+    }
     let method = Method::from_token(method)
         .ok_or(HttpError::new(Status::NOT_IMPLEMENTED, "unknown method"))?;
     let version = if minor == 0 {
@@ -353,12 +358,19 @@ fn check_line_endings(head: &[u8]) -> Result<(), HttpError> {
     Ok(())
 }
 
-/// The target, read from the request line that httparse has checked.
-///
-/// httparse also hands out the target as a `&str`, but it lets bytes
-/// 0x80-0xFF through without checking that they form UTF-8, so rung takes
-/// the raw bytes (between the first and the last space of the request line)
-/// and checks them itself.
+/// Whether `target` is all visible ASCII, as RFC 9112 §3.2 wants: clients
+/// percent-encode the rest (`/caf%C3%A9`, not a raw `/café`).
+fn is_visible_ascii(target: &[u8]) -> bool {
+    target.iter().all(|b| b.is_ascii_graphic())
+}
+
+fn outside_visible_ascii() -> HttpError {
+    HttpError::bad_request("the target has a byte outside visible ASCII: percent-encode it")
+}
+
+/// The target of a request line httparse could not make a request of (for
+/// an error page that names it): the raw bytes between the first and the
+/// last space of the first line, checked here.
 fn raw_target(buf: &[u8]) -> Result<&str, HttpError> {
     let start = buf
         .iter()
@@ -375,12 +387,8 @@ fn raw_target(buf: &[u8]) -> Result<&str, HttpError> {
         return Err(HttpError::bad_request("malformed request line"));
     }
     let target = &line[first + 1..last];
-    // RFC 9112 §3.2: the target is visible ASCII; clients percent-encode
-    // the rest (`/caf%C3%A9`, not a raw `/café`).
-    if !target.iter().all(|b| b.is_ascii_graphic()) {
-        return Err(HttpError::bad_request(
-            "the target has a byte outside visible ASCII: percent-encode it",
-        ));
+    if !is_visible_ascii(target) {
+        return Err(outside_visible_ascii());
     }
     std::str::from_utf8(target).map_err(|_| HttpError::bad_request("target is not UTF-8"))
 }
