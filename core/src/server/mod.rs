@@ -248,6 +248,7 @@ fn watchers() -> usize {
 fn worker(shared: &Shared, index: usize) {
     let mut scratch = Scratch::default();
     let mut batch = Vec::with_capacity(reports::BATCH);
+    shared.reports.register(index);
     while !shared.stopped.load(Ordering::Relaxed) {
         match shared.reports.next(&shared.poller, &mut batch, TICK) {
             // Woken for queued reports: the next turn takes them.
@@ -376,6 +377,7 @@ fn supervise(shared: &Shared) {
         thread::sleep(TICK / 2);
     }
     shared.stopped.store(true, Ordering::Relaxed);
+    shared.reports.wake_spares();
     // Workers notice within a tick; one stuck in a slow handler is left
     // behind rather than holding up the exit.
     let wait_until = Instant::now() + 2 * TICK + Duration::from_secs(1);

@@ -24,8 +24,13 @@
 //!
 //! A handler that blocks (a slow query, the `/sleep` lesson) must not hold
 //! up the others. The [`Watchdog`] looks every millisecond while workers
-//! are busy: a worker still on the same piece of work as at its last look
-//! is *stuck*, and each stuck worker lets one more thread be active. When
+//! are busy: a worker still on the same piece of work as at its last look,
+//! and blocked (the kernel says it sleeps, rather than runs or waits for
+//! the CPU), is *stuck*, and each stuck worker lets one more thread be
+//! active. A worker that was only preempted is not stuck: counting it
+//! woke a spare that then took turns with it on the same CPU, and the two
+//! kept each other "stuck" (thousands of context switches a second, seen
+//! on a loaded one-CPU run). When
 //! no one is waiting for reports, it wakes a spare, which takes over
 //! watching. When the stuck worker is done, there is a thread too many,
 //! and the next one to look for work parks as a spare.
@@ -33,7 +38,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::os::fd::OwnedFd;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -50,6 +55,10 @@ pub const WAKER: Token = Token(u64::MAX);
 /// How often the watchdog looks while workers are busy: how long a
 /// handler may block before a spare takes over watching for reports.
 pub const WATCHDOG_TICK: Duration = Duration::from_millis(1);
+
+/// How long a spare waits at most before it looks again (it is woken
+/// sooner when needed, or when the server stops): a safety net only.
+const SPARE_WAIT: Duration = Duration::from_secs(1);
 
 /// How long the watchdog sleeps at most while no worker is busy (it looks
 /// more often again as soon as one is).
@@ -73,6 +82,9 @@ pub struct Reports {
     /// For each worker, a count of its starts and ends of work: odd while
     /// it works. The watchdog compares it between two looks.
     progress: Vec<AtomicU64>,
+    /// For each worker, its thread id (0 until it registers), for the
+    /// watchdog to ask the kernel whether it is blocked.
+    thread_ids: Vec<AtomicU32>,
     /// Spares parked, waiting to be woken.
     parked: Mutex<usize>,
     /// Wakes a parked spare.
@@ -97,6 +109,7 @@ impl Reports {
             sleeping: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
             progress: (0..workers).map(|_| AtomicU64::new(0)).collect(),
+            thread_ids: (0..workers).map(|_| AtomicU32::new(0)).collect(),
             parked: Mutex::new(0),
             unpark: Condvar::new(),
             waker,
@@ -127,11 +140,15 @@ impl Reports {
         }
         if self.leave_if_too_many() {
             // Enough active threads: wait as a spare until the watchdog
-            // needs one (or `timeout`, so that a shutdown is noticed).
+            // needs one, or the server stops (`wake_spares`). Not `timeout`:
+            // spares waking every tick came back as active threads, and
+            // the busy worker, finding a thread too many, parked instead:
+            // the work moved from thread to thread ten times a second per
+            // spare, each time to a cold cache.
             let parked = self.parked();
             let (mut parked, _) = self
                 .unpark
-                .wait_timeout(Self::count_in(parked), timeout)
+                .wait_timeout(Self::count_in(parked), SPARE_WAIT)
                 .unwrap_or_else(|p| p.into_inner());
             *parked -= 1;
             self.active.fetch_add(1, SeqCst);
@@ -176,6 +193,13 @@ impl Reports {
         false
     }
 
+    /// Called by worker number `worker` on its own thread before it looks
+    /// for work: tells the watchdog which thread to ask about.
+    pub fn register(&self, worker: usize) {
+        let id = rustix::thread::gettid().as_raw_nonzero().get();
+        self.thread_ids[worker].store(id.unsigned_abs(), SeqCst);
+    }
+
     /// Called when worker number `worker` starts on a report. If reports
     /// are queued and every other active thread is busy or asleep, one
     /// sleeper is woken for them.
@@ -193,6 +217,13 @@ impl Reports {
     pub fn end_work(&self, worker: usize) {
         self.busy.fetch_sub(1, SeqCst);
         self.progress[worker].fetch_add(1, SeqCst);
+    }
+
+    /// Wakes every parked spare: the server is stopping, and each worker
+    /// must see it.
+    pub fn wake_spares(&self) {
+        let _parked = self.parked();
+        self.unpark.notify_all();
     }
 
     /// Counts one more spare in `parked` (the guard the caller waits on).
@@ -223,9 +254,13 @@ impl<'a> Watchdog<'a> {
     pub fn look(&mut self) -> Duration {
         let r = self.reports;
         let mut stuck = 0;
-        for (progress, last) in r.progress.iter().zip(&mut self.last) {
+        for ((progress, last), id) in r.progress.iter().zip(&mut self.last).zip(&r.thread_ids) {
             let now = progress.load(SeqCst);
-            if now == *last && now % 2 == 1 {
+            // No progress since the last look, in the middle of a piece of
+            // work, *and* blocked: a worker that is merely waiting for the
+            // CPU (preempted, on a busy machine) is not stuck, and a spare
+            // would only take turns with it on the same CPU.
+            if now == *last && now % 2 == 1 && is_blocked(id.load(SeqCst)) {
                 stuck += 1;
             }
             *last = now;
@@ -248,6 +283,26 @@ impl<'a> Watchdog<'a> {
             std::thread::sleep(pause);
         }
     }
+}
+
+/// Whether the thread `id` of this process is blocked (sleeping, waiting
+/// for I/O or a lock) rather than running or ready to run, as the kernel
+/// tells in `/proc/self/task/ID/stat`. When it cannot tell (an unknown id,
+/// no `/proc`), it says blocked: a spare too many costs a little CPU, a
+/// spare too few can hold every connection up.
+fn is_blocked(id: u32) -> bool {
+    if id == 0 {
+        return true;
+    }
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{id}/stat")) else {
+        return true;
+    };
+    // "ID (name) STATE ...": the name may hold spaces and parentheses, so
+    // the state is the first field after the last `)`.
+    let state = stat
+        .rfind(')')
+        .and_then(|end| stat[end + 1..].trim_start().chars().next());
+    state != Some('R')
 }
 
 #[cfg(test)]
@@ -306,6 +361,47 @@ mod tests {
             .unwrap();
         assert_eq!(next.map(|r| r.token), Some(Token(7)));
         reports.end_work(0);
+    }
+
+    /// The kernel tells a blocked thread from one that runs.
+    #[test]
+    fn a_sleeping_thread_is_blocked_and_a_spinning_one_is_not() {
+        use std::sync::atomic::AtomicU32;
+        let spinning_id = Arc::new(AtomicU32::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let spinner = {
+            let (id, stop) = (spinning_id.clone(), stop.clone());
+            std::thread::spawn(move || {
+                id.store(
+                    rustix::thread::gettid().as_raw_nonzero().get() as u32,
+                    SeqCst,
+                );
+                while !stop.load(SeqCst) {
+                    std::hint::spin_loop();
+                }
+            })
+        };
+        let sleeping_id = Arc::new(AtomicU32::new(0));
+        let sleeper = {
+            let id = sleeping_id.clone();
+            std::thread::spawn(move || {
+                id.store(
+                    rustix::thread::gettid().as_raw_nonzero().get() as u32,
+                    SeqCst,
+                );
+                std::thread::sleep(Duration::from_millis(500));
+            })
+        };
+        while spinning_id.load(SeqCst) == 0 || sleeping_id.load(SeqCst) == 0 {
+            std::thread::yield_now();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(is_blocked(sleeping_id.load(SeqCst)));
+        assert!(!is_blocked(spinning_id.load(SeqCst)));
+        assert!(is_blocked(0), "unknown: counted as blocked");
+        stop.store(true, SeqCst);
+        spinner.join().unwrap();
+        sleeper.join().unwrap();
     }
 
     /// A free worker will take queued reports: no one is woken for them.
