@@ -3,11 +3,11 @@
 # (a bare epoll loop with canned answers: the least a server can do).
 #
 #   apt-get install -y wrk     # Debian's wrk, once
-#   bash bench/run.sh          # about 14 minutes; writes bench/RESULTS.md
+#   bash bench/run.sh          # about 10 minutes; writes bench/RESULTS.md
 #
 # Each server runs pinned to CPU 1 and wrk (one thread, 64 connections) to
 # CPU 0, so the two never compete for a core. Every server runs with its
-# defaults (rung as `rung::serve` gives it). After a warm-up, 5 rounds of
+# defaults (rung as `rung::serve` gives it). After a warm-up, 9 rounds of
 # /plaintext, /json and pipelined /plaintext (16 requests per write,
 # bench/pipeline.lua, as in TechEmpower), each test run against every
 # server in turn, in an order rotated each round; per server and test we
@@ -20,14 +20,16 @@
 # (10,000 idle keep-alive connections) and the big-file check (a 200 MB
 # file to a slow client). Loopback only; every server is stopped by PID.
 #
-# Knobs (environment): DURATION (s per wrk run, 6), ROUNDS (5), IDLE (10000).
-# Five short rounds rather than three long ones: on a shared virtual
-# machine the noise comes in bursts, and the median of five shrugs off two.
+# Knobs (environment): DURATION (s per wrk run, 3), ROUNDS (9), IDLE (10000).
+# Nine short rounds rather than three long ones: on a shared virtual
+# machine the speed drifts by ±20 % within a minute, so the runs that are
+# compared must sit close together in time, and a median of nine shrugs
+# off four bad ones.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-DURATION=${DURATION:-6}
-ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-3}
+ROUNDS=${ROUNDS:-9}
 IDLE=${IDLE:-10000}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 command -v taskset >/dev/null || { echo "taskset is missing: apt-get install -y util-linux" >&2; exit 1; }
