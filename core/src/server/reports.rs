@@ -27,13 +27,15 @@
 //! are busy: a worker still on the same piece of work as at its last look,
 //! and blocked (the kernel says it sleeps, rather than runs or waits for
 //! the CPU), is *stuck*, and each stuck worker lets one more thread be
-//! active. A worker that was only preempted is not stuck: counting it
-//! woke a spare that then took turns with it on the same CPU, and the two
-//! kept each other "stuck" (thousands of context switches a second, seen
-//! on a loaded one-CPU run). When
-//! no one is waiting for reports, it wakes a spare, which takes over
-//! watching. When the stuck worker is done, there is a thread too many,
-//! and the next one to look for work parks as a spare.
+//! active. A worker that runs (or waits for the CPU) counts as stuck only
+//! after 50 ms in one piece of work (a handler computing for long): one
+//! that was merely preempted is not stuck. Counting it woke a spare that
+//! then took turns with it on the same CPU, and the two kept each other
+//! "stuck" (thousands of context switches a second, seen on a loaded
+//! one-CPU run). When no one is waiting for reports, the watchdog wakes a
+//! spare, which takes over watching. When the stuck worker is done, there
+//! is a thread too many, and the next one to look for work parks as a
+//! spare.
 
 use std::collections::VecDeque;
 use std::io;
@@ -55,6 +57,11 @@ pub const WAKER: Token = Token(u64::MAX);
 /// How often the watchdog looks while workers are busy: how long a
 /// handler may block before a spare takes over watching for reports.
 pub const WATCHDOG_TICK: Duration = Duration::from_millis(1);
+
+/// How many looks (milliseconds) a worker that is running, not blocked,
+/// may spend on one piece of work before it counts as stuck: far longer
+/// than a preemption lasts, far shorter than a client's patience.
+const RUNNING_LOOKS: u32 = 50;
 
 /// How long a spare waits at most before it looks again (it is woken
 /// sooner when needed, or when the server stops): a safety net only.
@@ -239,13 +246,21 @@ pub struct Watchdog<'a> {
     reports: &'a Reports,
     /// Each worker's progress count at the last look.
     last: Vec<u64>,
+    /// For each worker, how many looks in a row found it in the same
+    /// piece of work.
+    still: Vec<u32>,
 }
 
 impl<'a> Watchdog<'a> {
     /// A watchdog over `reports`.
     pub fn new(reports: &'a Reports) -> Watchdog<'a> {
         let last = reports.progress.iter().map(|p| p.load(SeqCst)).collect();
-        Watchdog { reports, last }
+        let still = vec![0; reports.progress.len()];
+        Watchdog {
+            reports,
+            last,
+            still,
+        }
     }
 
     /// Looks once: counts the workers stuck since the last look (working,
@@ -254,16 +269,24 @@ impl<'a> Watchdog<'a> {
     pub fn look(&mut self) -> Duration {
         let r = self.reports;
         let mut stuck = 0;
-        for ((progress, last), id) in r.progress.iter().zip(&mut self.last).zip(&r.thread_ids) {
+        let workers = r.progress.iter().zip(&r.thread_ids);
+        for (((progress, id), last), still) in workers.zip(&mut self.last).zip(&mut self.still) {
             let now = progress.load(SeqCst);
-            // No progress since the last look, in the middle of a piece of
-            // work, *and* blocked: a worker that is merely waiting for the
-            // CPU (preempted, on a busy machine) is not stuck, and a spare
-            // would only take turns with it on the same CPU.
-            if now == *last && now % 2 == 1 && is_blocked(id.load(SeqCst)) {
+            *still = if now == *last && now % 2 == 1 {
+                *still + 1
+            } else {
+                0
+            };
+            *last = now;
+            // In the same piece of work since the last look and blocked
+            // (a sleep, a slow query): stuck. One that runs, or waits for
+            // the CPU, was most likely just preempted, and a spare would
+            // only take turns with it; it counts as stuck only when it has
+            // run one piece of work for `RUNNING_LOOKS` looks (a handler
+            // computing for a long time), so that the others get a turn.
+            if *still >= RUNNING_LOOKS || (*still >= 1 && is_blocked(id.load(SeqCst))) {
                 stuck += 1;
             }
-            *last = now;
         }
         r.stuck.store(stuck, SeqCst);
         if stuck > 0 && r.sleeping.load(SeqCst) == 0 && *r.parked() > 0 {
@@ -402,6 +425,40 @@ mod tests {
         stop.store(true, SeqCst);
         spinner.join().unwrap();
         sleeper.join().unwrap();
+    }
+
+    /// A worker that runs (rather than blocks) in one piece of work counts
+    /// as stuck only after `RUNNING_LOOKS` looks.
+    #[test]
+    fn a_running_worker_is_stuck_only_after_many_looks() {
+        let poller = Poller::new().unwrap();
+        let reports = Reports::new(2, 1, &poller).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let spinner = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let id = rustix::thread::gettid().as_raw_nonzero().get() as u32;
+                tid_tx.send(id).unwrap();
+                while !stop.load(SeqCst) {
+                    std::hint::spin_loop();
+                }
+            })
+        };
+        reports.thread_ids[0].store(tid_rx.recv().unwrap(), SeqCst);
+        let mut watchdog = Watchdog::new(&reports);
+        reports.start_work(0); // and never ends it while we look
+        for _ in 0..RUNNING_LOOKS {
+            watchdog.look();
+            assert_eq!(reports.stuck.load(SeqCst), 0, "running, not stuck yet");
+        }
+        watchdog.look();
+        assert_eq!(reports.stuck.load(SeqCst), 1, "running for too long");
+        reports.end_work(0);
+        watchdog.look();
+        assert_eq!(reports.stuck.load(SeqCst), 0);
+        stop.store(true, SeqCst);
+        spinner.join().unwrap();
     }
 
     /// A free worker will take queued reports: no one is woken for them.
