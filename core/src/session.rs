@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::extract::{FromRequest, RequestScope};
 use crate::http::{Request, Response};
 use crate::input::cookies::{parse_cookie_header, SameSite, SetCookie};
-use crate::input::session_data::SessionData;
+use crate::input::session_data::{SessionData, SessionHandle};
 use crate::input::signed::{KeyRing, SessionKey};
 use crate::respond::Error;
 
@@ -40,10 +40,6 @@ pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
 /// its state.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SessionMaxAge(pub(crate) Duration);
-
-/// The session of one request, shared by the extractor and the code that
-/// writes the cookie back after the handler.
-type SessionHandle = Arc<Mutex<SessionData>>;
 
 /// The visitor's session, as a handler argument: `fn home(session: Session)`.
 ///

@@ -3,11 +3,11 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::ops::Deref;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use super::{FromRequest, Requirements};
 use crate::http::{Request, Status};
-use crate::input::session_data::SessionData;
+use crate::input::session_data::SessionHandle;
 use crate::respond::Error;
 
 /// Every value the app shares with its requests, found by type. The app
@@ -25,7 +25,7 @@ pub(crate) struct RequestScope {
     /// The app's state.
     pub state: StateMap,
     /// The session of this request, once loaded.
-    pub session: OnceLock<Arc<Mutex<SessionData>>>,
+    pub session: OnceLock<SessionHandle>,
 }
 
 /// The app's state, on the request (defined here, with `State<T>`, and not

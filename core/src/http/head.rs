@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 
+use super::request::only_if_decoded;
 use super::Limits;
 use super::{trim_ows, Headers, HttpError, Method, Status, Version};
 use crate::input::percent;
@@ -423,11 +424,7 @@ fn check_target(method: Method, raw: &str) -> Result<(String, usize, Option<Stri
     if let Some(query) = origin[path_end..].strip_prefix('?') {
         percent::decode(query).map_err(target_error)?;
     }
-    let decoded = match path {
-        Cow::Borrowed(_) => None, // nothing to decode: the path as sent
-        Cow::Owned(decoded) => Some(decoded),
-    };
-    Ok((origin.to_string(), path_end, decoded))
+    Ok((origin.to_string(), path_end, only_if_decoded(path)))
 }
 
 fn target_error(e: percent::DecodeError) -> HttpError {

@@ -110,7 +110,7 @@ impl Headers {
     /// An empty list with room for `n` fields.
     ///
     /// The room is taken, when it can be, from a list an earlier request
-    /// or response of this thread has finished with (see [`spares`]).
+    /// or response of this thread has finished with.
     pub fn with_capacity(n: usize) -> Headers {
         Headers {
             fields: spares::take(n),
@@ -144,12 +144,7 @@ impl Headers {
         // A plain loop: asked several times for every response, and most
         // often of a field that is not there at all.
         for field in &self.fields {
-            if same_name(&field.name, name)
-                && field
-                    .value
-                    .split(',')
-                    .any(|t| trim_ows(t).eq_ignore_ascii_case(token))
-            {
+            if same_name(&field.name, name) && list_has_token(&field.value, token) {
                 return true;
             }
         }
@@ -221,6 +216,14 @@ impl Headers {
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }
+}
+
+/// Whether the comma-separated list `value` holds `token`, whatever its
+/// case, as in `Connection: keep-alive, Close`.
+pub(crate) fn list_has_token(value: &str, token: &str) -> bool {
+    value
+        .split(',')
+        .any(|t| trim_ows(t).eq_ignore_ascii_case(token))
 }
 
 /// Whether two field names are the same, whatever their case. Most names

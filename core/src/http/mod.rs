@@ -34,8 +34,8 @@ pub(crate) mod write;
 
 pub use error::HttpError;
 pub use extensions::Extensions;
-pub(crate) use headers::trim_ows;
 pub use headers::{is_valid_name, is_valid_value, Headers};
+pub(crate) use headers::{list_has_token, trim_ows};
 pub use limits::{Limits, Timeouts};
 pub use method::{Method, Version};
 pub use request::{Request, RequestBuilder};

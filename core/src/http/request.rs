@@ -33,6 +33,15 @@ pub struct Request {
     pub(crate) extensions: Extensions,
 }
 
+/// A decoded path worth keeping: only when decoding changed something (a
+/// path without `%` is its own decoding, and costs no copy).
+pub(crate) fn only_if_decoded(path: std::borrow::Cow<'_, str>) -> Option<String> {
+    match path {
+        std::borrow::Cow::Borrowed(_) => None,
+        std::borrow::Cow::Owned(decoded) => Some(decoded),
+    }
+}
+
 impl Request {
     /// Starts building a request by hand, for tests and the in-process client.
     ///
@@ -203,10 +212,9 @@ impl RequestBuilder {
     pub fn build(self) -> Request {
         let path_end = self.target.find('?').unwrap_or(self.target.len());
         let raw_path = &self.target[..path_end];
-        let decoded_path = match crate::input::percent::decode(raw_path) {
-            Ok(std::borrow::Cow::Owned(decoded)) => Some(decoded),
-            Ok(std::borrow::Cow::Borrowed(_)) | Err(_) => None,
-        };
+        let decoded_path = crate::input::percent::decode(raw_path)
+            .ok()
+            .and_then(only_if_decoded);
         Request {
             method: self.method,
             path_end,

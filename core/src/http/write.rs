@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::io::{self, Read};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{is_valid_name, is_valid_value, Body, Response, Status, Version};
+use super::{is_valid_name, is_valid_value, list_has_token, Body, Response, Status, Version};
 
 /// How much of a streamed body is read and sent at a time. Memory for a
 /// download is this, whatever the size of the file.
@@ -85,7 +85,7 @@ fn try_encode(
     for (name, value, checked) in headers.fields() {
         if is_managed(name) {
             // The writer's own; but a handler's `Connection: close` counts.
-            if name.eq_ignore_ascii_case("connection") && has_close(value) {
+            if name.eq_ignore_ascii_case("connection") && list_has_token(value, "close") {
                 keep_alive = false;
             }
             continue;
@@ -144,13 +144,6 @@ fn try_encode(
         status,
         body_len: body_len.unwrap_or(0),
     })
-}
-
-/// Whether a `Connection` value lists `close`.
-fn has_close(value: &str) -> bool {
-    value
-        .split(',')
-        .any(|token| super::headers::trim_ows(token).eq_ignore_ascii_case("close"))
 }
 
 /// Headers the writer sets itself; a handler's own are dropped.

@@ -48,6 +48,10 @@ use serde_json::Value;
 
 use super::signed::KeyRing;
 
+/// The session of one request, shared by the extractor that loads it and
+/// the code that writes the cookie back after the handler.
+pub(crate) type SessionHandle = std::sync::Arc<std::sync::Mutex<SessionData>>;
+
 /// The longest cookie value [`SessionData::encode`] produces, in bytes.
 ///
 /// Browsers guarantee at least 4096 bytes for a cookie's name and value

@@ -39,7 +39,7 @@ use flate2::read::GzEncoder;
 use flate2::write::GzEncoder as GzWriter;
 use flate2::Compression;
 
-use crate::http::{trim_ows, Body, Headers, Request, Response, Status};
+use crate::http::{list_has_token, trim_ows, Body, Headers, Request, Response, Status};
 
 /// Bodies shorter than this many bytes are sent as they are.
 pub(crate) const MIN_SIZE: u64 = 1024;
@@ -241,11 +241,6 @@ impl Seen {
             varies: false,
         };
         let mut typed = false;
-        let lists = |value: &str, token: &str| {
-            value
-                .split(',')
-                .any(|t| trim_ows(t).eq_ignore_ascii_case(token))
-        };
         for (name, value) in headers.iter() {
             if name.eq_ignore_ascii_case("content-type") && !typed {
                 typed = true; // the first one counts, as `Headers::get` has it
@@ -253,9 +248,10 @@ impl Seen {
             } else if name.eq_ignore_ascii_case("content-encoding") {
                 seen.encoded = true;
             } else if name.eq_ignore_ascii_case("cache-control") {
-                seen.no_transform |= lists(value, "no-transform");
+                seen.no_transform |= list_has_token(value, "no-transform");
             } else if name.eq_ignore_ascii_case("vary") {
-                seen.varies |= lists(value, "accept-encoding") || lists(value, "*");
+                seen.varies |=
+                    list_has_token(value, "accept-encoding") || list_has_token(value, "*");
             }
         }
         seen

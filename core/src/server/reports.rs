@@ -203,8 +203,7 @@ impl Reports {
     /// Called by worker number `worker` on its own thread before it looks
     /// for work: tells the watchdog which thread to ask about.
     pub fn register(&self, worker: usize) {
-        let id = rustix::thread::gettid().as_raw_nonzero().get();
-        self.thread_ids[worker].store(id.unsigned_abs(), SeqCst);
+        self.thread_ids[worker].store(current_thread_id(), SeqCst);
     }
 
     /// Called when worker number `worker` starts on a report. If reports
@@ -308,6 +307,14 @@ impl<'a> Watchdog<'a> {
     }
 }
 
+/// The kernel's id of the calling thread (as in `/proc/self/task/ID`).
+fn current_thread_id() -> u32 {
+    rustix::thread::gettid()
+        .as_raw_nonzero()
+        .get()
+        .unsigned_abs()
+}
+
 /// Whether the thread `id` of this process is blocked (sleeping, waiting
 /// for I/O or a lock) rather than running or ready to run, as the kernel
 /// tells in `/proc/self/task/ID/stat`. When it cannot tell (an unknown id,
@@ -386,41 +393,33 @@ mod tests {
         reports.end_work(0);
     }
 
+    /// A thread that runs until `stop`, and its id.
+    fn spinning_thread(stop: &Arc<AtomicBool>) -> (std::thread::JoinHandle<()>, u32) {
+        let (id_tx, id_rx) = std::sync::mpsc::channel();
+        let stop = stop.clone();
+        let thread = std::thread::spawn(move || {
+            id_tx.send(current_thread_id()).unwrap();
+            while !stop.load(SeqCst) {
+                std::hint::spin_loop();
+            }
+        });
+        (thread, id_rx.recv().unwrap())
+    }
+
     /// The kernel tells a blocked thread from one that runs.
     #[test]
     fn a_sleeping_thread_is_blocked_and_a_spinning_one_is_not() {
-        use std::sync::atomic::AtomicU32;
-        let spinning_id = Arc::new(AtomicU32::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let spinner = {
-            let (id, stop) = (spinning_id.clone(), stop.clone());
-            std::thread::spawn(move || {
-                id.store(
-                    rustix::thread::gettid().as_raw_nonzero().get() as u32,
-                    SeqCst,
-                );
-                while !stop.load(SeqCst) {
-                    std::hint::spin_loop();
-                }
-            })
-        };
-        let sleeping_id = Arc::new(AtomicU32::new(0));
-        let sleeper = {
-            let id = sleeping_id.clone();
-            std::thread::spawn(move || {
-                id.store(
-                    rustix::thread::gettid().as_raw_nonzero().get() as u32,
-                    SeqCst,
-                );
-                std::thread::sleep(Duration::from_millis(500));
-            })
-        };
-        while spinning_id.load(SeqCst) == 0 || sleeping_id.load(SeqCst) == 0 {
-            std::thread::yield_now();
-        }
+        let (spinner, spinning_id) = spinning_thread(&stop);
+        let (id_tx, id_rx) = std::sync::mpsc::channel();
+        let sleeper = std::thread::spawn(move || {
+            id_tx.send(current_thread_id()).unwrap();
+            std::thread::sleep(Duration::from_millis(500));
+        });
+        let sleeping_id = id_rx.recv().unwrap();
         std::thread::sleep(Duration::from_millis(50));
-        assert!(is_blocked(sleeping_id.load(SeqCst)));
-        assert!(!is_blocked(spinning_id.load(SeqCst)));
+        assert!(is_blocked(sleeping_id));
+        assert!(!is_blocked(spinning_id));
         assert!(is_blocked(0), "unknown: counted as blocked");
         stop.store(true, SeqCst);
         spinner.join().unwrap();
@@ -434,18 +433,8 @@ mod tests {
         let poller = Poller::new().unwrap();
         let reports = Reports::new(2, 1, &poller).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
-        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
-        let spinner = {
-            let stop = stop.clone();
-            std::thread::spawn(move || {
-                let id = rustix::thread::gettid().as_raw_nonzero().get() as u32;
-                tid_tx.send(id).unwrap();
-                while !stop.load(SeqCst) {
-                    std::hint::spin_loop();
-                }
-            })
-        };
-        reports.thread_ids[0].store(tid_rx.recv().unwrap(), SeqCst);
+        let (spinner, spinning_id) = spinning_thread(&stop);
+        reports.thread_ids[0].store(spinning_id, SeqCst);
         let mut watchdog = Watchdog::new(&reports);
         reports.start_work(0); // and never ends it while we look
         for _ in 0..RUNNING_LOOKS {
