@@ -540,7 +540,7 @@ impl AppService {
     /// Replaces a bare error response by the error page for its status:
     /// a catcher's, or the default (HTML, or JSON under the API prefix).
     fn error_page(&self, req: &mut Request, mut response: Response) -> Response {
-        let Some(error) = response.extensions_mut().remove::<Error>() else {
+        let Some(error) = response.remove_extension::<Error>() else {
             return response;
         };
         let status = response.status();
@@ -563,7 +563,7 @@ impl AppService {
                         if !page.status().is_error() {
                             page.set_status(status);
                         }
-                        page.extensions_mut().remove::<Error>();
+                        page.remove_extension::<Error>();
                         page
                     }
                     Err(panic) => {
@@ -669,7 +669,7 @@ impl Service for AppService {
         let plain = Error::new(error.status, error.message).into_response();
         let Some(target) = &error.target else {
             let mut response = plain;
-            response.extensions_mut().remove::<Error>();
+            response.remove_extension::<Error>();
             self.hooks.security_headers.apply(&mut response);
             return response;
         };

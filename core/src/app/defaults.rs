@@ -25,7 +25,8 @@ pub const SECURITY_HEADERS: [(&str, &str); 4] = [
 /// Headers added to every response that does not set them itself.
 ///
 /// The defaults are borrowed `'static` text, so adding them to a response
-/// copies two pointers per header and allocates nothing.
+/// copies two pointers per header; headers the app sets are copied into the
+/// response's own header text. Neither allocates.
 ///
 /// Each is checked once, when it is set: one that could not be written
 /// (a CR in a value, say) is added unchecked, and the response writer
@@ -78,16 +79,22 @@ impl SecurityHeaders {
     /// Adds every header the response does not have: a handler that sets
     /// one itself (a page that may be framed) keeps its own value.
     pub fn apply(&self, response: &mut Response) {
+        let headers = response.headers_mut();
+        // Most responses set none of these themselves: one pass over their
+        // fields tells, and then no header needs a search of its own.
+        let none_set = !headers.iter().any(|(name, _)| self.includes(name));
         for SecurityHeader { name, value, valid } in &self.headers {
-            if !response.headers().contains(name) {
-                let headers = response.headers_mut();
-                if *valid {
-                    headers.append_checked(name.clone(), value.clone());
-                } else {
-                    headers.append(name.clone(), value.clone());
-                }
+            if none_set || !headers.contains(name) {
+                headers.append_shared(name, value, *valid);
             }
         }
+    }
+
+    /// Whether `name` is one of the headers sent.
+    fn includes(&self, name: &str) -> bool {
+        self.headers
+            .iter()
+            .any(|h| h.name.len() == name.len() && h.name.eq_ignore_ascii_case(name))
     }
 }
 

@@ -1,6 +1,6 @@
 //! A typed map for what the layers above the wire attach to a request or
-//! a response: the app's state, the session, the error being rendered,
-//! the request id. The wire types carry the map without knowing what is
+//! a response: the app's state and session, the error being rendered.
+//! The wire types carry the map without knowing what is
 //! in it, so `http/` never names a module above it.
 
 use std::any::{Any, TypeId};
@@ -8,8 +8,8 @@ use std::fmt;
 
 /// Values found by their type, at most one of each type.
 ///
-/// Few values live here (three or four per request: the app's state, the
-/// session, the request id), so they are searched in order rather than
+/// Few values live here (one or two per request: the app's state and
+/// session, a caught error), so they are searched in order rather than
 /// hashed, and the first [`INLINE`] are kept in place rather than in a
 /// vector of their own: a request's map then costs no allocation beyond
 /// the boxes of its values.

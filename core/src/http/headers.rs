@@ -1,35 +1,54 @@
 //! A list of header fields with case-insensitive lookup.
 
 use std::borrow::Cow;
+use std::fmt;
 
 /// Header fields in the order they were sent or added.
 ///
 /// Names compare case-insensitively (`content-type` finds `Content-Type`).
 /// A plain `Vec` is the right shape here: a request has a handful of headers,
 /// and a linear scan over them beats hashing.
-#[derive(Clone, Debug, Default)]
+///
+/// Names and values that are not `'static` are kept side by side in one
+/// string the list owns, rather than in a `String` each: parsing a request
+/// copies its fields into that string, and a list (with its string) is
+/// reused by the next request of the thread, so that fields cost no
+/// allocation of their own. Text of a removed field stays in the string
+/// until the list is dropped.
+#[derive(Clone, Default)]
 pub struct Headers {
     fields: Vec<Field>,
+    /// The text of every field whose name or value is [`Text::Here`].
+    text: String,
 }
 
 /// One header field.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy)]
 struct Field {
-    name: Cow<'static, str>,
-    value: Cow<'static, str>,
+    name: Text,
+    value: Text,
     /// Known to be safe to write: set by rung itself from a name and value
     /// checked once (a security header, `Vary`, a content type). The
     /// response writer checks every other field before writing it.
     checked: bool,
 }
 
-impl Field {
-    fn new(name: Cow<'static, str>, value: Cow<'static, str>, checked: bool) -> Field {
-        debug_assert!(!checked || (is_valid_name(&name) && is_valid_value(&value)));
-        Field {
-            name,
-            value,
-            checked,
+/// Where the text of a name or value is.
+#[derive(Clone, Copy)]
+enum Text {
+    /// In the program (`"Content-Type"`, `"nosniff"`).
+    Static(&'static str),
+    /// In the list's own string, at this range.
+    Here { start: usize, end: usize },
+}
+
+impl Text {
+    /// The length of the text, in bytes.
+    #[inline]
+    fn len(self) -> usize {
+        match self {
+            Text::Static(s) => s.len(),
+            Text::Here { start, end } => end - start,
         }
     }
 }
@@ -37,19 +56,19 @@ impl Field {
 /// A dropped list goes back to its thread's spares, emptied.
 impl Drop for Headers {
     fn drop(&mut self) {
-        spares::give_back(std::mem::take(&mut self.fields));
+        spares::give_back(
+            std::mem::take(&mut self.fields),
+            std::mem::take(&mut self.text),
+        );
     }
 }
 
-/// Field lists kept for reuse, per thread. Every request and every
-/// response has a list of header fields; reusing the lists that finished
-/// requests leave behind saves an allocation and a free for each of them
-/// (hyper and actix-web reuse their buffers the same way). A worker thread
-/// answers one request at a time, so a few spares are enough.
+/// Field lists kept for reuse, with their text (see `spares.rs`).
 mod spares {
     use std::cell::RefCell;
 
     use super::Field;
+    use crate::http::spares;
 
     /// How many spare lists a thread keeps.
     const KEPT: usize = 8;
@@ -58,36 +77,32 @@ mod spares {
     /// request or response, so that one list serves both.
     const ROOM: usize = 16;
 
+    /// The largest text a kept list may hold on to. A browser's request
+    /// has well under 2 KiB of header text; a list that grew beyond this
+    /// (a huge cookie) is let go rather than kept for every request.
+    const TEXT_KEPT: usize = 4096;
+
     thread_local! {
-        static SPARES: RefCell<Vec<Vec<Field>>> = const { RefCell::new(Vec::new()) };
+        static LISTS: RefCell<Vec<(Vec<Field>, String)>> = const { RefCell::new(Vec::new()) };
     }
 
-    /// An empty list with room for at least `n` fields.
-    pub(super) fn take(n: usize) -> Vec<Field> {
-        let spare = SPARES
-            .try_with(|spares| spares.try_borrow_mut().ok()?.pop())
-            .ok()
-            .flatten();
-        match spare {
-            Some(list) if list.capacity() >= n => list,
-            _ => Vec::with_capacity(n.max(ROOM)),
+    /// An empty list with room for at least `n` fields, and its text.
+    pub(super) fn take(n: usize) -> (Vec<Field>, String) {
+        match spares::take(&LISTS) {
+            Some((list, text)) if list.capacity() >= n => (list, text),
+            _ => (Vec::with_capacity(n.max(ROOM)), String::new()),
         }
     }
 
-    /// Keeps `list`, emptied, for a later [`take`] (unless enough are
-    /// kept already, or it has no room of the usual size).
-    pub(super) fn give_back(mut list: Vec<Field>) {
-        if list.capacity() != ROOM {
-            return; // a list grown large, or never allocated: let it go
+    /// Keeps `list` and `text`, emptied, for a later [`take`] (unless the
+    /// list has no room of the usual size, or the text grew too large).
+    pub(super) fn give_back(mut list: Vec<Field>, mut text: String) {
+        if list.capacity() != ROOM || text.capacity() > TEXT_KEPT {
+            return; // grown large, or never allocated: let it go
         }
         list.clear();
-        let _ = SPARES.try_with(|spares| {
-            if let Ok(mut spares) = spares.try_borrow_mut() {
-                if spares.len() < KEPT {
-                    spares.push(list);
-                }
-            }
-        });
+        text.clear();
+        spares::give_back(&LISTS, (list, text), KEPT);
     }
 }
 
@@ -101,6 +116,13 @@ impl PartialEq for Headers {
 
 impl Eq for Headers {}
 
+/// The fields as a list of `(name, value)` pairs.
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 impl Headers {
     /// An empty list.
     pub fn new() -> Headers {
@@ -112,28 +134,87 @@ impl Headers {
     /// The room is taken, when it can be, from a list an earlier request
     /// or response of this thread has finished with.
     pub fn with_capacity(n: usize) -> Headers {
-        Headers {
-            fields: spares::take(n),
+        let (fields, text) = spares::take(n);
+        Headers { fields, text }
+    }
+
+    /// The text of a name or value of this list.
+    #[inline]
+    fn resolve(&self, text: Text) -> &str {
+        match text {
+            Text::Static(s) => s,
+            Text::Here { start, end } => &self.text[start..end],
         }
     }
 
-    /// The value of the first field called `name`, if any.
-    pub fn get(&self, name: &str) -> Option<&str> {
+    /// Keeps `s` in the list's own string.
+    #[inline]
+    fn keep(&mut self, s: &str) -> Text {
+        let start = self.text.len();
+        self.text.push_str(s);
+        Text::Here {
+            start,
+            end: self.text.len(),
+        }
+    }
+
+    /// `Static` for `'static` text, else a copy kept in the list.
+    #[inline]
+    fn store(&mut self, text: Cow<'static, str>) -> Text {
+        match text {
+            Cow::Borrowed(s) => Text::Static(s),
+            Cow::Owned(s) => self.keep(&s),
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, name: Text, value: Text, checked: bool) {
+        debug_assert!(
+            !checked || (is_valid_name(self.resolve(name)) && is_valid_value(self.resolve(value)))
+        );
+        self.fields.push(Field {
+            name,
+            value,
+            checked,
+        });
+    }
+
+    /// Every field's name and value, with the field itself.
+    fn entries(&self) -> impl Iterator<Item = (&str, &str, &Field)> {
         self.fields
             .iter()
-            .find(|f| same_name(&f.name, name))
-            .map(|f| f.value.as_ref())
+            .map(|f| (self.resolve(f.name), self.resolve(f.value), f))
+    }
+
+    /// Whether `field` is called `name`. Lists are searched by name many
+    /// times for every response, and most fields are not the one asked
+    /// for: the lengths are compared before any text is looked at.
+    #[inline]
+    fn is_named(&self, field: &Field, name: &str) -> bool {
+        field.name.len() == name.len() && self.resolve(field.name).eq_ignore_ascii_case(name)
+    }
+
+    /// The value of the first field called `name`, if any.
+    #[inline]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        for field in &self.fields {
+            if self.is_named(field, name) {
+                return Some(self.resolve(field.value));
+            }
+        }
+        None
     }
 
     /// The values of every field called `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.fields
             .iter()
-            .filter(move |f| same_name(&f.name, name))
-            .map(|f| f.value.as_ref())
+            .filter(move |f| self.is_named(f, name))
+            .map(|f| self.resolve(f.value))
     }
 
     /// Whether a field called `name` is present.
+    #[inline]
     pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
@@ -141,21 +222,42 @@ impl Headers {
     /// Whether the comma-separated list in the fields called `name` holds
     /// `token` (case-insensitive), as in `Connection: keep-alive, Upgrade`.
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        // A plain loop: asked several times for every response, and most
-        // often of a field that is not there at all.
-        for field in &self.fields {
-            if same_name(&field.name, name) && list_has_token(&field.value, token) {
-                return true;
-            }
-        }
-        false
+        self.get_all(name).any(|value| list_has_token(value, token))
     }
 
     /// Adds a field whose name and value rung has checked already
     /// ([`is_valid_name`], [`is_valid_value`]), so that the response writer
     /// need not check them again for every response.
+    #[inline]
     pub(crate) fn append_checked(&mut self, name: Cow<'static, str>, value: Cow<'static, str>) {
-        self.fields.push(Field::new(name, value, true));
+        let (name, value) = (self.store(name), self.store(value));
+        self.push(name, value, true);
+    }
+
+    /// [`Headers::append_checked`] for a value that is only borrowed: it
+    /// is copied into the list's own text, with no allocation of its own.
+    pub(crate) fn append_checked_copy(&mut self, name: &'static str, value: &str) {
+        let value = self.keep(value);
+        self.push(Text::Static(name), value, true);
+    }
+
+    /// Adds a field whose text its owner keeps (a setting of the app, added
+    /// to every response): `'static` text is pointed to, other text copied
+    /// into the list's own, so that neither costs an allocation.
+    /// `checked` is as for [`Headers::append_checked`].
+    #[allow(clippy::ptr_arg)] // not `&str`: which `Cow` it is decides copy or not
+    pub(crate) fn append_shared(
+        &mut self,
+        name: &Cow<'static, str>,
+        value: &Cow<'static, str>,
+        checked: bool,
+    ) {
+        let mut share = |text: &Cow<'static, str>| match text {
+            Cow::Borrowed(s) => Text::Static(s),
+            Cow::Owned(s) => self.keep(s),
+        };
+        let (name, value) = (share(name), share(value));
+        self.push(name, value, checked);
     }
 
     /// [`Headers::insert`] for a field rung has checked already (see
@@ -165,11 +267,17 @@ impl Headers {
         self.append_checked(Cow::Borrowed(name), value);
     }
 
+    /// Adds a field read from a request head: name and value are copied
+    /// into the list's own text (see [`Headers`]).
+    pub(crate) fn append_copy(&mut self, name: &str, value: &str) {
+        let (name, value) = (self.keep(name), self.keep(value));
+        self.push(name, value, false);
+    }
+
     /// Every field with whether it was checked already: for the writer.
     pub(crate) fn fields(&self) -> impl Iterator<Item = (&str, &str, bool)> {
-        self.fields
-            .iter()
-            .map(|f| (f.name.as_ref(), f.value.as_ref(), f.checked))
+        self.entries()
+            .map(|(name, value, f)| (name, value, f.checked))
     }
 
     /// Adds a field, keeping any others of the same name (`Set-Cookie`).
@@ -178,8 +286,8 @@ impl Headers {
         name: impl Into<Cow<'static, str>>,
         value: impl Into<Cow<'static, str>>,
     ) {
-        self.fields
-            .push(Field::new(name.into(), value.into(), false));
+        let (name, value) = (self.store(name.into()), self.store(value.into()));
+        self.push(name, value, false);
     }
 
     /// Sets a field, replacing every other field of the same name.
@@ -190,21 +298,21 @@ impl Headers {
     ) {
         let name = name.into();
         self.remove(&name);
-        self.fields.push(Field::new(name, value.into(), false));
+        self.append(name, value);
     }
 
     /// Removes every field called `name`.
     pub fn remove(&mut self, name: &str) {
-        if self.fields.iter().any(|f| same_name(&f.name, name)) {
-            self.fields.retain(|f| !same_name(&f.name, name));
+        if self.contains(name) {
+            let mut fields = std::mem::take(&mut self.fields);
+            fields.retain(|f| !self.is_named(f, name));
+            self.fields = fields;
         }
     }
 
     /// Every `(name, value)` pair, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.fields
-            .iter()
-            .map(|f| (f.name.as_ref(), f.value.as_ref()))
+        self.entries().map(|(name, value, _)| (name, value))
     }
 
     /// How many fields there are.
@@ -224,14 +332,6 @@ pub(crate) fn list_has_token(value: &str, token: &str) -> bool {
     value
         .split(',')
         .any(|t| trim_ows(t).eq_ignore_ascii_case(token))
-}
-
-/// Whether two field names are the same, whatever their case. Most names
-/// differ in length, which is checked first: header lists are searched by
-/// name many times for every response.
-#[inline]
-fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.eq_ignore_ascii_case(b)
 }
 
 /// `s` without the optional whitespace around it: spaces and tabs only
@@ -393,13 +493,62 @@ mod tests {
         let mut first = Headers::with_capacity(4);
         first.append("X-Owned", String::from("value"));
         let room = first.fields.as_ptr();
+        let text_room = first.text.as_ptr();
         drop(first);
-        let second = Headers::with_capacity(2);
+        let mut second = Headers::with_capacity(2);
         assert_eq!(second.fields.as_ptr(), room, "the same allocation");
         assert!(second.is_empty());
+        assert!(second.text.is_empty(), "the text is emptied too");
+        second.append_copy("Host", "example.com");
+        assert_eq!(second.text.as_ptr(), text_room, "and reused");
+        assert_eq!(second.get("host"), Some("example.com"));
         // A list asked for with more room than the spares have is new.
         let big = Headers::with_capacity(100);
         assert!(big.fields.capacity() >= 100);
+    }
+
+    #[test]
+    fn fields_of_every_kind_of_text_read_back_in_order() {
+        let mut h = Headers::new();
+        h.append("X-Static", "fixed");
+        h.append(String::from("X-Owned-Name"), String::from("owned value"));
+        h.append_copy("x-copied", "from a request");
+        h.append_checked_copy("X-Request-Id", "abc-1");
+        h.append_checked("Vary".into(), String::from("Accept-Encoding").into());
+        let all: Vec<_> = h.iter().collect();
+        assert_eq!(
+            all,
+            [
+                ("X-Static", "fixed"),
+                ("X-Owned-Name", "owned value"),
+                ("x-copied", "from a request"),
+                ("X-Request-Id", "abc-1"),
+                ("Vary", "Accept-Encoding"),
+            ]
+        );
+        let checked: Vec<_> = h.fields().map(|(_, _, checked)| checked).collect();
+        assert_eq!(checked, [false, false, false, true, true]);
+        assert_eq!(format!("{h:?}"), format!("{all:?}"), "debugs as its pairs");
+    }
+
+    #[test]
+    fn removing_and_replacing_fields_leaves_the_others_intact() {
+        let mut h = Headers::new();
+        h.append_copy("A", "1");
+        h.append(String::from("B"), String::from("2"));
+        h.append_copy("a", "3");
+        h.append("C", "4");
+        h.remove("a");
+        assert_eq!(h.iter().collect::<Vec<_>>(), [("B", "2"), ("C", "4")]);
+        h.insert("b", String::from("22"));
+        h.insert("C", "44");
+        assert_eq!(h.iter().collect::<Vec<_>>(), [("b", "22"), ("C", "44")]);
+        let copy = h.clone();
+        assert_eq!(copy, h);
+        assert_eq!(copy.get("B"), Some("22"));
+        h.remove("b");
+        assert_eq!(copy.len(), 2, "a clone keeps its own text");
+        assert_eq!(h.len(), 1);
     }
 
     #[test]

@@ -12,7 +12,9 @@
 //! | `conn.rs` | the connection state machine, over any byte stream |
 //! | `limits.rs` | what a client may send, and how long it may take |
 //! | `request.rs`, `response.rs`, `headers.rs`, `method.rs`, `status.rs` | the types |
+//! | `request_id.rs` | the id a request carries (the server decides which) |
 //! | `extensions.rs` | the typed map the layers above attach their things to |
+//! | `spares.rs` | buffers of finished requests, kept for the next ones |
 //! | `error.rs` | why bytes could not become a request |
 //!
 //! Nothing here names a module above it: the only other module of the
@@ -28,7 +30,9 @@ pub(crate) mod io;
 mod limits;
 mod method;
 mod request;
+pub(crate) mod request_id;
 mod response;
+mod spares;
 mod status;
 pub(crate) mod write;
 
@@ -39,5 +43,6 @@ pub(crate) use headers::{list_has_token, trim_ows};
 pub use limits::{Limits, Timeouts};
 pub use method::{Method, Version};
 pub use request::{Request, RequestBuilder};
+pub use request_id::RequestId;
 pub use response::{Body, Response};
 pub use status::Status;

@@ -2,17 +2,19 @@
 
 use std::net::SocketAddr;
 
-use super::{Extensions, Headers, Method, Version};
+use super::{Extensions, Headers, Method, RequestId, Version};
 
 /// One HTTP request, with its body already read (bodies are capped by
 /// [`Limits::max_body`](super::Limits::max_body), so holding them in memory
 /// is safe).
 ///
 /// What the framework attaches to a request (the app's state, the session,
-/// the error an error page renders, the request id) lives in its
+/// the error an error page renders) lives in its
 /// [`extensions`](Request::extensions), not in fields of this wire type;
 /// the modules that own those things add the methods that read them
-/// (`Request::state` is in `extract/state.rs`).
+/// (`Request::state` is in `extract/state.rs`). The request id is the
+/// exception: every request has one, so it is a field (no box of its own),
+/// of a type `http/request_id.rs` defines.
 #[derive(Debug)]
 pub struct Request {
     pub(crate) method: Method,
@@ -29,8 +31,55 @@ pub struct Request {
     pub(crate) peer: Option<SocketAddr>,
     /// Path parameters filled in by the router: `("id", "42")`.
     pub(crate) params: Vec<(String, String)>,
+    /// The request's id, given by the server before the app sees it.
+    pub(crate) id: Option<RequestId>,
     /// What the layers above attach to the request, found by type.
     pub(crate) extensions: Extensions,
+}
+
+/// A finished request's target goes back to its thread's spares.
+impl Drop for Request {
+    fn drop(&mut self) {
+        spare_targets::give_back(std::mem::take(&mut self.target));
+    }
+}
+
+/// Target strings kept for reuse, per thread (see `spares.rs`).
+pub(crate) mod spare_targets {
+    use std::cell::RefCell;
+
+    use crate::http::spares;
+
+    /// How many spare targets a thread keeps.
+    const KEPT: usize = 8;
+
+    /// The room a new target gets at least, so that its string serves the
+    /// targets of later requests too.
+    const ROOM: usize = 64;
+
+    /// The largest string kept: one grown for a long query is let go.
+    const MAX_KEPT: usize = 1024;
+
+    thread_local! {
+        static TARGETS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A copy of `target`, in a spare string when there is one.
+    pub(crate) fn copy_of(target: &str) -> String {
+        let mut copy =
+            spares::take(&TARGETS).unwrap_or_else(|| String::with_capacity(target.len().max(ROOM)));
+        copy.push_str(target);
+        copy
+    }
+
+    /// Keeps `target`'s string, emptied, for a later [`copy_of`].
+    pub(super) fn give_back(mut target: String) {
+        if target.capacity() < ROOM || target.capacity() > MAX_KEPT {
+            return;
+        }
+        target.clear();
+        spares::give_back(&TARGETS, target, KEPT);
+    }
 }
 
 /// A decoded path worth keeping: only when decoding changed something (a
@@ -75,6 +124,7 @@ impl Request {
             body,
             peer: Some(peer),
             params: Vec::new(),
+            id: None,
             extensions: Extensions::new(),
         }
     }
@@ -225,6 +275,7 @@ impl RequestBuilder {
             body: self.body,
             peer: self.peer,
             params: self.params,
+            id: None,
             extensions: Extensions::new(),
         }
     }

@@ -195,6 +195,13 @@ impl Response {
         self.extensions.get_or_insert_with(Box::default)
     }
 
+    /// Takes the extension of type `T` out, if the response has one.
+    /// Unlike `extensions_mut().remove()`, this makes no map when there is
+    /// none (most responses have none, and every one is asked for an error).
+    pub fn remove_extension<T: std::any::Any + Send + Sync>(&mut self) -> Option<T> {
+        self.extensions.as_mut()?.remove::<T>()
+    }
+
     /// Splits the response into its parts, for the writer.
     pub(crate) fn into_parts(self) -> (Status, Headers, Body) {
         (self.status, self.headers, self.body)
@@ -205,5 +212,22 @@ fn cow_str_to_bytes(s: Cow<'static, str>) -> Cow<'static, [u8]> {
     match s {
         Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
         Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_extension_is_taken_out_and_none_is_made_to_look_for_one() {
+        let mut plain = Response::text("hi");
+        assert_eq!(plain.remove_extension::<u32>(), None);
+        assert!(plain.extensions.is_none(), "looking made no map");
+        let mut marked = Response::text("hi");
+        marked.extensions_mut().insert(7u32);
+        assert_eq!(marked.remove_extension::<u32>(), Some(7));
+        assert_eq!(marked.remove_extension::<u32>(), None);
+        assert!(marked.extensions().get::<u32>().is_none());
     }
 }

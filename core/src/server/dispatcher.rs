@@ -68,7 +68,7 @@ impl Dispatch for Dispatcher {
                 // A sane incoming id or one of ours: safe to write as it is.
                 response
                     .headers_mut()
-                    .append_checked(request_id::HEADER.into(), id.as_str().to_owned().into());
+                    .append_checked_copy(request_id::HEADER, id.as_str());
             }
         }
         response
@@ -90,7 +90,7 @@ impl Dispatch for Dispatcher {
     /// ```
     fn answered(&self, exchange: &Exchange<'_>) {
         let id = match exchange.request {
-            RequestLine::Request(request) => request.extensions().get::<RequestId>(),
+            RequestLine::Request(request) => request.request_id(),
             _ => None,
         };
         log::info!(

@@ -9,70 +9,15 @@
 //! process's random 64-bit prefix and a counter: unique within a process
 //! without a lock, and across instances with overwhelming probability.
 
-use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
+use crate::http::request_id::MAX_LEN;
 use crate::http::Request;
+pub use crate::http::RequestId;
 
 /// The header that carries the id, in and out.
 pub const HEADER: &str = "X-Request-Id";
-
-/// The longest incoming id kept: longer ones are replaced, so that a
-/// client cannot make every log line of its requests arbitrarily long.
-pub const MAX_LEN: usize = 64;
-
-/// The id of one request: read it with `req.request_id()` or a
-/// `RequestId` handler argument.
-///
-/// The text is held inline (at most [`MAX_LEN`] bytes), so that giving
-/// every request its id costs no allocation of its own.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RequestId {
-    bytes: [u8; MAX_LEN],
-    len: u8,
-}
-
-impl RequestId {
-    /// `text`, which must be sane (see `is_sane`): 1 to [`MAX_LEN`]
-    /// visible ASCII characters.
-    fn new(text: &[u8]) -> RequestId {
-        debug_assert!(text.len() <= MAX_LEN && text.is_ascii());
-        let mut bytes = [0; MAX_LEN];
-        bytes[..text.len()].copy_from_slice(text);
-        RequestId {
-            bytes,
-            len: text.len() as u8,
-        }
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        // Only ASCII is ever stored (`assign` checks what it keeps, and
-        // makes the rest of hex digits), so this never falls back.
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("-")
-    }
-}
-
-impl fmt::Debug for RequestId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("RequestId").field(&self.as_str()).finish()
-    }
-}
-
-impl fmt::Display for RequestId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Request {
-    /// The id of this request (see [`RequestId`]); `None` only for a
-    /// request built by hand and never served.
-    pub fn request_id(&self) -> Option<&RequestId> {
-        self.extensions().get::<RequestId>()
-    }
-}
 
 /// Gives `request` its id: the incoming one if sane, else a new one.
 pub(crate) fn assign(request: &mut Request) {
@@ -80,7 +25,7 @@ pub(crate) fn assign(request: &mut Request) {
         Some(incoming) if is_sane(incoming) => RequestId::new(incoming.as_bytes()),
         _ => new_id(),
     };
-    request.extensions_mut().insert(id);
+    request.id = Some(id);
 }
 
 /// 1 to [`MAX_LEN`] visible ASCII characters: safe in a header and a log.
