@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::http::{is_valid_name, is_valid_value, Method, Request, Response, Status};
+use crate::http::{is_valid_name, is_valid_value, same_name, Method, Request, Response, Status};
 use crate::respond::Error;
 
 /// The security headers every response carries by default, and why.
@@ -92,9 +92,7 @@ impl SecurityHeaders {
 
     /// Whether `name` is one of the headers sent.
     fn includes(&self, name: &str) -> bool {
-        self.headers
-            .iter()
-            .any(|h| h.name.len() == name.len() && h.name.eq_ignore_ascii_case(name))
+        self.headers.iter().any(|h| same_name(&h.name, name))
     }
 }
 
@@ -190,6 +188,7 @@ mod tests {
             head_only: false,
             version: Version::Http11,
             keep_alive: true,
+            now: std::time::Instant::now(),
         };
         let mut out = Vec::new();
         let encoded = encode(response, answering, &mut out);

@@ -419,6 +419,7 @@ impl<T: Transport> Connection<T> {
             head_only: request.method == Method::Head,
             version: request.version,
             keep_alive: keep_alive && !dispatch.shutting_down(),
+            now: self.clock,
         };
         let line = RequestLine::Request(&request);
         self.queue(dispatch, response, answering, started, line);
@@ -432,6 +433,7 @@ impl<T: Transport> Connection<T> {
             head_only: method == Some(Method::Head),
             version: Version::Http11,
             keep_alive: false,
+            now: self.clock,
         };
         self.reading = Reading::Head;
         self.queue(dispatch, response, answering, started, RequestLine::None);
@@ -556,6 +558,7 @@ impl<T: Transport> Connection<T> {
             head_only,
             version: Version::Http11,
             keep_alive: false,
+            now: self.clock,
         };
         let mut out = Vec::new();
         let encoded = write::encode(response, answering, &mut out);

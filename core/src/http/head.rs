@@ -13,7 +13,7 @@ use std::mem::MaybeUninit;
 
 use super::request::{only_if_decoded, spare_targets};
 use super::Limits;
-use super::{trim_ows, Headers, HttpError, Method, Status, Version};
+use super::{same_name, trim_ows, Headers, HttpError, Method, Status, Version};
 use crate::input::percent;
 
 /// How the body of a request is delimited.
@@ -199,6 +199,7 @@ fn fields(
     let not_utf8 = || HttpError::bad_request("header value is not UTF-8");
     let text = std::str::from_utf8(head).map_err(|_| not_utf8())?;
     let mut headers = Headers::with_capacity(req.headers.len());
+    let mut noted = Noted::default();
     for field in req.headers.iter() {
         // Each value is a slice of `head` (httparse borrows from it): the
         // same bytes, as text, are at the same offset of `text`.
@@ -206,15 +207,25 @@ fn fields(
         let value = start
             .and_then(|start| text.get(start..start + field.value.len()))
             .ok_or_else(not_utf8)?;
-        headers.append_copy(field.name, trim_ows(value));
+        let value = trim_ows(value);
+        noted.note(field.name, value);
+        headers.append_copy(field.name, value);
     }
-    check_host(version, origin_form, &headers)?;
-    let framing = framing(version, &headers, limits)?;
+    if noted.hosts > 1 {
+        return Err(HttpError::bad_request("more than one Host header"));
+    }
+    check_host(version, origin_form, noted.host)?;
+    let framing = framing(version, &noted, &headers, limits)?;
     let keep_alive = match version {
-        Version::Http11 => !headers.has_token("connection", "close"),
-        Version::Http10 => headers.has_token("connection", "keep-alive"),
+        Version::Http11 => !(noted.connection && headers.has_token("connection", "close")),
+        Version::Http10 => noted.connection && headers.has_token("connection", "keep-alive"),
     };
-    let expect_continue = match headers.get("expect") {
+    let expect = if noted.expect {
+        headers.get("expect")
+    } else {
+        None
+    };
+    let expect_continue = match expect {
         None => false,
         Some(v) if v.eq_ignore_ascii_case("100-continue") => version == Version::Http11,
         Some(_) => {
@@ -230,6 +241,38 @@ fn fields(
         keep_alive,
         expect_continue,
     })
+}
+
+/// Which of the fields that decide the framing and the connection a head
+/// has, noted as its fields are copied: most heads (a browser's GET) have
+/// none but `Host`, and are then not searched for each of the others.
+#[derive(Default)]
+struct Noted<'a> {
+    hosts: usize,
+    /// The value of the (first) `Host`.
+    host: Option<&'a str>,
+    transfer_encoding: bool,
+    content_length: bool,
+    connection: bool,
+    expect: bool,
+}
+
+impl<'a> Noted<'a> {
+    fn note(&mut self, name: &str, value: &'a str) {
+        let is = |wanted: &str| same_name(name, wanted);
+        // By length first: most names are then ruled out without a comparison.
+        match name.len() {
+            4 if is("host") => {
+                self.hosts += 1;
+                self.host.get_or_insert(value);
+            }
+            6 if is("expect") => self.expect = true,
+            10 if is("connection") => self.connection = true,
+            14 if is("content-length") => self.content_length = true,
+            17 if is("transfer-encoding") => self.transfer_encoding = true,
+            _ => {}
+        }
+    }
 }
 
 /// `414` when the request line alone does not fit in the head limit,
@@ -422,16 +465,12 @@ fn absolute_form_path(raw: &str) -> Result<&str, HttpError> {
     }
 }
 
-/// HTTP/1.1 needs exactly one `Host`; HTTP/1.0 may have none. Its value must
+/// HTTP/1.1 needs exactly one `Host` (a second is refused before this
+/// looks at `host`, the value of the one); HTTP/1.0 may have none. Its value must
 /// be a host and an optional port: no userinfo, path or spaces, and not
 /// empty when the target is a path (`origin_form`): the host then comes
 /// from nowhere else (RFC 9112 §3.2).
-fn check_host(version: Version, origin_form: bool, headers: &Headers) -> Result<(), HttpError> {
-    let mut hosts = headers.get_all("host");
-    let host = hosts.next();
-    if hosts.next().is_some() {
-        return Err(HttpError::bad_request("more than one Host header"));
-    }
+fn check_host(version: Version, origin_form: bool, host: Option<&str>) -> Result<(), HttpError> {
     match host {
         None if version == Version::Http11 => Err(HttpError::bad_request(
             "HTTP/1.1 request without a Host header",
@@ -473,9 +512,13 @@ fn check_host(version: Version, origin_form: bool, headers: &Headers) -> Result<
 }
 
 /// Decides how the body is delimited, rejecting every ambiguous case.
-fn framing(version: Version, headers: &Headers, limits: &Limits) -> Result<Framing, HttpError> {
-    let has_te = headers.contains("transfer-encoding");
-    let has_cl = headers.contains("content-length");
+fn framing(
+    version: Version,
+    noted: &Noted<'_>,
+    headers: &Headers,
+    limits: &Limits,
+) -> Result<Framing, HttpError> {
+    let (has_te, has_cl) = (noted.transfer_encoding, noted.content_length);
     if has_te && has_cl {
         return Err(HttpError::bad_request(
             "both Transfer-Encoding and Content-Length",
@@ -845,6 +888,42 @@ mod tests {
         assert_eq!(next.target.as_ptr(), room, "the same string");
         assert_eq!(next.target, "/second", "emptied before reuse");
         assert_eq!(next.path(), "/second");
+    }
+
+    #[test]
+    fn the_fields_that_decide_framing_are_found_in_any_case() {
+        let with = |fields: &str| {
+            parse(
+                format!("POST /x HTTP/1.1\r\n{fields}\r\n").as_bytes(),
+                &Limits::default(),
+            )
+        };
+        let head = |fields: &str| match with(fields) {
+            Ok(Parsed::Complete { head, .. }) => head,
+            other => panic!("{fields:?}: {other:?}"),
+        };
+        let plain = head("Host: h\r\n");
+        assert!(plain.keep_alive && !plain.expect_continue);
+        assert_eq!(plain.framing, Framing::None);
+        let upper =
+            head("HOST: h\r\nCONNECTION: Close\r\nContent-LENGTH: 5\r\nEXPECT: 100-Continue\r\n");
+        assert!(!upper.keep_alive);
+        assert!(upper.expect_continue);
+        assert_eq!(upper.framing, Framing::Length(5));
+        let chunked = head("host: h\r\nTRANSFER-encoding: chunked\r\n");
+        assert_eq!(chunked.framing, Framing::Chunked);
+        for (fields, message) in [
+            ("Host: a\r\nHOST: b\r\n", "more than one Host header"),
+            ("X-Host: h\r\n", "HTTP/1.1 request without a Host header"),
+            (
+                "Host: h\r\ncontent-length: 1\r\nTransfer-Encoding: chunked\r\n",
+                "both Transfer-Encoding and Content-Length",
+            ),
+        ] {
+            assert_eq!(with(fields).unwrap_err().message, message, "{fields:?}");
+        }
+        let error = with("Host: h\r\nExpect: tea\r\n").unwrap_err();
+        assert_eq!(error.status.code(), 417);
     }
 
     #[test]

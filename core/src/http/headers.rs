@@ -191,7 +191,7 @@ impl Headers {
     /// for: the lengths are compared before any text is looked at.
     #[inline]
     fn is_named(&self, field: &Field, name: &str) -> bool {
-        field.name.len() == name.len() && self.resolve(field.name).eq_ignore_ascii_case(name)
+        field.name.len() == name.len() && same_name(self.resolve(field.name), name)
     }
 
     /// The value of the first field called `name`, if any.
@@ -332,6 +332,17 @@ pub(crate) fn list_has_token(value: &str, token: &str) -> bool {
     value
         .split(',')
         .any(|t| trim_ows(t).eq_ignore_ascii_case(token))
+}
+
+/// Whether two field names (or other short tokens) are the same, whatever
+/// their ASCII case. Byte by byte: for text this short, that costs less
+/// than `str::eq_ignore_ascii_case`, which is made for long text.
+#[inline]
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| x.eq_ignore_ascii_case(&y))
 }
 
 /// `s` without the optional whitespace around it: spaces and tabs only
@@ -549,6 +560,45 @@ mod tests {
         h.remove("b");
         assert_eq!(copy.len(), 2, "a clone keeps its own text");
         assert_eq!(h.len(), 1);
+    }
+
+    #[test]
+    fn names_compare_as_eq_ignore_ascii_case_does() {
+        let words = [
+            "",
+            "a",
+            "A",
+            "b",
+            "@",
+            "`",
+            "[",
+            "{",
+            "Host",
+            "hOST",
+            "host ",
+            "Content-Type",
+            "content-type",
+            "content_type",
+            "é",
+            "É",
+            "\u{e9}x",
+            "X-Request-Id",
+            "x-request-id",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(same_name(a, b), a.eq_ignore_ascii_case(b), "{a:?} {b:?}");
+            }
+        }
+        // Every pair of bytes, on its own and inside a word.
+        for x in 0..128u8 {
+            for y in 0..128u8 {
+                let (a, b) = (char::from(x).to_string(), char::from(y).to_string());
+                assert_eq!(same_name(&a, &b), a.eq_ignore_ascii_case(&b), "{x} {y}");
+                let (a, b) = (format!("ab{a}cd"), format!("AB{b}CD"));
+                assert_eq!(same_name(&a, &b), a.eq_ignore_ascii_case(&b), "{x} {y}");
+            }
+        }
     }
 
     #[test]

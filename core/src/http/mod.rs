@@ -39,7 +39,7 @@ pub(crate) mod write;
 pub use error::HttpError;
 pub use extensions::Extensions;
 pub use headers::{is_valid_name, is_valid_value, Headers};
-pub(crate) use headers::{list_has_token, trim_ows};
+pub(crate) use headers::{list_has_token, same_name, trim_ows};
 pub use limits::{Limits, Timeouts};
 pub use method::{Method, Version};
 pub use request::{Request, RequestBuilder};

@@ -6,9 +6,11 @@
 
 use std::cell::RefCell;
 use std::io::{self, Read};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::{is_valid_name, is_valid_value, list_has_token, Body, Response, Status, Version};
+use super::{
+    is_valid_name, is_valid_value, list_has_token, same_name, Body, Response, Status, Version,
+};
 
 /// How much of a streamed body is read and sent at a time. Memory for a
 /// download is this, whatever the size of the file.
@@ -23,6 +25,10 @@ pub struct Answering {
     pub version: Version,
     /// Whether the connection may stay open after this response.
     pub keep_alive: bool,
+    /// The time, as the connection last read the clock: the `Date` header
+    /// is worked out from it (see [`with_date`]) rather than from a clock
+    /// read of its own for every response.
+    pub now: Instant,
 }
 
 /// A body still to be sent after the head, read from its source piece by piece.
@@ -104,7 +110,7 @@ fn try_encode(
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"Date: ");
-    with_date(|date| out.extend_from_slice(date));
+    with_date(answering.now, |date| out.extend_from_slice(date));
     out.extend_from_slice(b"\r\n");
     if may_have_body {
         match body_len {
@@ -156,7 +162,7 @@ fn is_managed(name: &str) -> bool {
         17 => "transfer-encoding",
         _ => return false,
     };
-    name.eq_ignore_ascii_case(managed)
+    same_name(name, managed)
 }
 
 impl StreamBody {
@@ -233,23 +239,38 @@ pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(&digits[at..]);
 }
 
-thread_local! {
-    /// The `Date` value, formatted at most once per second per thread.
-    static DATE: RefCell<(u64, [u8; 29])> = const { RefCell::new((u64::MAX, [0; 29])) };
+/// The `Date` value of this thread, and until when it holds.
+struct DateCache {
+    text: [u8; 29],
+    /// When the wall clock's second changes, by the monotonic clock: up to
+    /// then, `text` is the date, and the wall clock need not be read.
+    valid_until: Option<Instant>,
 }
 
-/// Calls `f` with the current HTTP date, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
-fn with_date(f: impl FnOnce(&[u8])) {
-    let now = SystemTime::now();
-    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+thread_local! {
+    static DATE: RefCell<DateCache> = const {
+        RefCell::new(DateCache { text: [0; 29], valid_until: None })
+    };
+}
+
+/// Calls `f` with the HTTP date at `now`, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+///
+/// The wall clock is read, and the date formatted, once a second per
+/// thread: a response takes its date from `now`, the monotonic time its
+/// connection read already, and that tells whether the second has turned.
+fn with_date(now: Instant, f: impl FnOnce(&[u8])) {
     DATE.with(|cell| {
         let mut cache = cell.borrow_mut();
-        if cache.0 != secs {
-            let text = httpdate::fmt_http_date(now);
-            cache.1.copy_from_slice(&text.as_bytes()[..29]);
-            cache.0 = secs;
+        if cache.valid_until.is_none_or(|until| now >= until) {
+            let wall = SystemTime::now();
+            let into_second = wall.duration_since(UNIX_EPOCH).map_or(Duration::ZERO, |d| {
+                Duration::from_nanos(d.subsec_nanos().into())
+            });
+            let text = httpdate::fmt_http_date(wall);
+            cache.text.copy_from_slice(&text.as_bytes()[..29]);
+            cache.valid_until = Some(now + (Duration::from_secs(1) - into_second));
         }
-        f(&cache.1)
+        f(&cache.text)
     })
 }
 
@@ -263,15 +284,18 @@ mod tests {
         (String::from_utf8(out).unwrap(), encoded)
     }
 
-    const KEEP: Answering = Answering {
-        head_only: false,
-        version: Version::Http11,
-        keep_alive: true,
-    };
+    fn keep() -> Answering {
+        Answering {
+            head_only: false,
+            version: Version::Http11,
+            keep_alive: true,
+            now: Instant::now(),
+        }
+    }
 
     #[test]
     fn a_text_response() {
-        let (text, e) = encode_text(Response::text("hi"), KEEP);
+        let (text, e) = encode_text(Response::text("hi"), keep());
         assert!(text.starts_with("HTTP/1.1 200 OK\r\n"));
         assert!(text.contains("Content-Type: text/plain; charset=utf-8\r\n"));
         assert!(text.contains("Content-Length: 2\r\n"));
@@ -279,6 +303,31 @@ mod tests {
         assert!(!text.contains("Connection"));
         assert!(text.ends_with("\r\n\r\nhi"));
         assert!(e.keep_alive);
+    }
+
+    #[test]
+    fn the_date_is_the_wall_clocks_read_again_only_when_its_second_turns() {
+        let date_at = |now| {
+            let mut text = String::new();
+            with_date(now, |date| text = String::from_utf8(date.to_vec()).unwrap());
+            text
+        };
+        let valid_until = || DATE.with(|cache| cache.borrow().valid_until).unwrap();
+        let now = Instant::now();
+        let text = date_at(now);
+        let date = httpdate::parse_http_date(&text).unwrap();
+        let behind = SystemTime::now().duration_since(date).unwrap();
+        assert!(
+            behind < Duration::from_secs(2),
+            "{text} is {behind:?} behind"
+        );
+        let until = valid_until();
+        assert!(until > now && until <= now + Duration::from_secs(1));
+        assert_eq!(date_at(now), text, "the same second: the same text");
+        // Once the second has turned, the wall clock is read again, and
+        // the next date holds until the next second.
+        date_at(until);
+        assert!(valid_until() > until);
     }
 
     #[test]
@@ -298,7 +347,7 @@ mod tests {
             .with_header("DATE", "yesterday")
             .with_header("Connection", "keep-alive")
             .with_header("X-Dates", "kept");
-        let (text, _) = encode_text(r, KEEP);
+        let (text, _) = encode_text(r, keep());
         assert!(text.contains("Content-Length: 2\r\n"), "{text}");
         assert!(!text.contains("99") && !text.contains("chunked") && !text.contains("yesterday"));
         assert!(!text.contains("Connection"), "{text}");
@@ -309,19 +358,19 @@ mod tests {
     fn a_handler_asking_to_close_closes() {
         for value in ["close", "Keep-Alive, CLOSE", " close "] {
             let r = Response::text("hi").with_header("connection", value);
-            let (text, e) = encode_text(r, KEEP);
+            let (text, e) = encode_text(r, keep());
             assert!(!e.keep_alive, "{value:?}");
             assert!(text.contains("Connection: close\r\n"), "{text}");
         }
         let r = Response::text("hi").with_header("Connection", "closed");
-        assert!(encode_text(r, KEEP).1.keep_alive);
+        assert!(encode_text(r, keep()).1.keep_alive);
     }
 
     #[test]
     fn head_only_keeps_the_length_and_drops_the_body() {
         let answering = Answering {
             head_only: true,
-            ..KEEP
+            ..keep()
         };
         let (text, _) = encode_text(Response::text("hello"), answering);
         assert!(text.contains("Content-Length: 5\r\n"));
@@ -331,7 +380,7 @@ mod tests {
     #[test]
     fn header_injection_becomes_a_500() {
         let evil = Response::text("x").with_header("X-Evil", "a\r\nSet-Cookie: owned=1");
-        let (text, e) = encode_text(evil, KEEP);
+        let (text, e) = encode_text(evil, keep());
         assert!(text.starts_with("HTTP/1.1 500 "));
         assert!(!text.contains("owned"));
         assert_eq!(e.status, Status::INTERNAL_SERVER_ERROR);
@@ -348,24 +397,27 @@ mod tests {
                     let value = if i == at { bad } else { "fine\tvalue" };
                     r = r.with_header(format!("X-H{i}"), value);
                 }
-                let (text, e) = encode_text(r, KEEP);
+                let (text, e) = encode_text(r, keep());
                 assert_eq!(e.status, Status::INTERNAL_SERVER_ERROR, "{bad:?} at {at}");
                 assert!(!text.contains("X-H"), "{text}");
             }
         }
         for name in ["X Evil", "X:Evil", "", "X\r\nEvil"] {
-            let (_, e) = encode_text(Response::text("x").with_header(name.to_string(), "v"), KEEP);
+            let (_, e) = encode_text(
+                Response::text("x").with_header(name.to_string(), "v"),
+                keep(),
+            );
             assert_eq!(e.status, Status::INTERNAL_SERVER_ERROR, "{name:?}");
         }
         let fine = Response::text("x").with_header("X-Tab", "a\tb c");
-        let (text, e) = encode_text(fine, KEEP);
+        let (text, e) = encode_text(fine, keep());
         assert_eq!(e.status, Status::OK);
         assert!(text.contains("X-Tab: a\tb c\r\n"));
     }
 
     #[test]
     fn no_content_has_no_length() {
-        let (text, _) = encode_text(Response::new(Status::NO_CONTENT), KEEP);
+        let (text, _) = encode_text(Response::new(Status::NO_CONTENT), keep());
         assert!(!text.contains("Content-Length"));
     }
 
@@ -373,7 +425,7 @@ mod tests {
     fn unknown_length_streams_are_chunked_or_close_delimited() {
         let stream = || Response::new(Status::OK).with_stream(&b"abc"[..], None);
         let mut out = Vec::new();
-        let mut e = encode(stream(), KEEP, &mut out);
+        let mut e = encode(stream(), keep(), &mut out);
         let mut s = e.stream.take().unwrap();
         while s.fill(&mut out).unwrap() {}
         let text = String::from_utf8(out).unwrap();
@@ -382,7 +434,7 @@ mod tests {
 
         let old = Answering {
             version: Version::Http10,
-            ..KEEP
+            ..keep()
         };
         let (text, e) = encode_text(stream(), old);
         assert!(text.contains("Connection: close\r\n"));
@@ -393,7 +445,7 @@ mod tests {
     fn a_short_stream_is_an_error() {
         let r = Response::new(Status::OK).with_stream(&b"ab"[..], Some(5));
         let mut out = Vec::new();
-        let mut s = encode(r, KEEP, &mut out).stream.unwrap();
+        let mut s = encode(r, keep(), &mut out).stream.unwrap();
         assert!(s.fill(&mut out).unwrap());
         assert!(s.fill(&mut out).is_err());
     }

@@ -39,7 +39,7 @@ use flate2::read::GzEncoder;
 use flate2::write::GzEncoder as GzWriter;
 use flate2::Compression;
 
-use crate::http::{list_has_token, trim_ows, Body, Headers, Request, Response, Status};
+use crate::http::{list_has_token, same_name, trim_ows, Body, Headers, Request, Response, Status};
 
 /// Bodies shorter than this many bytes are sent as they are.
 pub(crate) const MIN_SIZE: u64 = 1024;
@@ -111,18 +111,18 @@ pub(crate) fn is_compressible_type(content_type: &str) -> bool {
     let end = content_type.bytes().position(|b| b == b';');
     let essence = trim_ows(&content_type[..end.unwrap_or(content_type.len())]);
     // Compared without a lowercased copy: this runs for every response.
-    let is = |name: &str| essence.eq_ignore_ascii_case(name);
+    let is = |name: &str| same_name(essence, name);
     let starts = |prefix: &str| {
         essence
             .get(..prefix.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+            .is_some_and(|head| same_name(head, prefix))
     };
     let ends = |suffix: &str| {
         essence
             .len()
             .checked_sub(suffix.len())
             .and_then(|at| essence.get(at..))
-            .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix))
+            .is_some_and(|tail| same_name(tail, suffix))
     };
     if is("text/event-stream") {
         return false;
@@ -242,14 +242,14 @@ impl Seen {
         };
         let mut typed = false;
         for (name, value) in headers.iter() {
-            if name.eq_ignore_ascii_case("content-type") && !typed {
+            if same_name(name, "content-type") && !typed {
                 typed = true; // the first one counts, as `Headers::get` has it
                 seen.compressible = is_compressible_type(value);
-            } else if name.eq_ignore_ascii_case("content-encoding") {
+            } else if same_name(name, "content-encoding") {
                 seen.encoded = true;
-            } else if name.eq_ignore_ascii_case("cache-control") {
+            } else if same_name(name, "cache-control") {
                 seen.no_transform |= list_has_token(value, "no-transform");
-            } else if name.eq_ignore_ascii_case("vary") {
+            } else if same_name(name, "vary") {
                 seen.varies |=
                     list_has_token(value, "accept-encoding") || list_has_token(value, "*");
             }
