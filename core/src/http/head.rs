@@ -398,7 +398,8 @@ fn raw_target(buf: &[u8]) -> Result<&str, HttpError> {
     std::str::from_utf8(target).map_err(|_| HttpError::bad_request("target is not UTF-8"))
 }
 
-/// Checks the request target and splits it: `(target, path_end, decoded path)`.
+/// Checks the request target, already known to be visible ASCII (see
+/// [`is_visible_ascii`]), and splits it: `(target, path_end, decoded path)`.
 ///
 /// Accepted: origin-form (`/path?query`), absolute-form
 /// (`http://host/path?query`, reduced to origin-form) and `*` for OPTIONS.
@@ -424,6 +425,11 @@ fn check_target(method: Method, raw: &str) -> Result<(String, usize, Option<Stri
         .bytes()
         .position(|b| b == b'?')
         .unwrap_or(origin.len());
+    // Most targets have no `%`, and then nothing to decode or check: the
+    // target is visible ASCII (checked before this), so it holds no NUL.
+    if !origin.as_bytes().contains(&b'%') {
+        return Ok((spare_targets::copy_of(origin), path_end, None));
+    }
     let path = percent::decode(&origin[..path_end]).map_err(target_error)?;
     if let Some(query) = origin[path_end..].strip_prefix('?') {
         percent::decode(query).map_err(target_error)?;

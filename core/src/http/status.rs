@@ -22,6 +22,17 @@ macro_rules! statuses {
                     _ => "",
                 }
             }
+
+            /// The whole status line of an HTTP/1.1 response with this
+            /// status, `"HTTP/1.1 404 Not Found\r\n"`, written out here
+            /// once rather than put together for every response; `None`
+            /// for a code without a reason phrase.
+            pub(crate) fn line(self) -> Option<&'static str> {
+                match self.0 {
+                    $($code => Some(concat!("HTTP/1.1 ", $code, " ", $reason, "\r\n")),)*
+                    _ => None,
+                }
+            }
         }
     };
 }
@@ -90,5 +101,23 @@ impl Status {
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.0, self.reason())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_status_line_is_the_code_and_its_reason() {
+        for code in 100..=999 {
+            let status = Status::from_code(code).unwrap();
+            let expected = match status.reason() {
+                "" => None,
+                reason => Some(format!("HTTP/1.1 {code} {reason}\r\n")),
+            };
+            assert_eq!(status.line().map(str::to_string), expected, "{code}");
+        }
+        assert_eq!(Status::NOT_FOUND.line(), Some("HTTP/1.1 404 Not Found\r\n"));
     }
 }

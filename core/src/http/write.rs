@@ -83,11 +83,14 @@ fn try_encode(
     let chunked = may_have_body && body_len.is_none() && answering.version == Version::Http11;
     let mut keep_alive = answering.keep_alive && !(may_have_body && body_len.is_none() && !chunked);
 
-    out.extend_from_slice(b"HTTP/1.1 ");
-    write_decimal(out, status.code().into());
-    out.push(b' ');
-    out.extend_from_slice(status.reason().as_bytes());
-    out.extend_from_slice(b"\r\n");
+    match status.line() {
+        Some(line) => out.extend_from_slice(line.as_bytes()),
+        None => {
+            out.extend_from_slice(b"HTTP/1.1 ");
+            write_decimal(out, status.code().into());
+            out.extend_from_slice(b" \r\n"); // no reason phrase
+        }
+    }
     for (name, value, checked) in headers.fields() {
         if is_managed(name) {
             // The writer's own; but a handler's `Connection: close` counts.
@@ -328,6 +331,16 @@ mod tests {
         // the next date holds until the next second.
         date_at(until);
         assert!(valid_until() > until);
+    }
+
+    #[test]
+    fn a_status_without_a_reason_phrase_gets_an_empty_one() {
+        let odd = Status::from_code(599).unwrap();
+        let (text, e) = encode_text(Response::text("x").with_status(odd), keep());
+        assert!(text.starts_with("HTTP/1.1 599 \r\n"), "{text}");
+        assert_eq!(e.status, odd);
+        let (text, _) = encode_text(Response::text("x").with_status(Status::NOT_FOUND), keep());
+        assert!(text.starts_with("HTTP/1.1 404 Not Found\r\n"), "{text}");
     }
 
     #[test]

@@ -124,13 +124,13 @@ pub(crate) fn is_compressible_type(content_type: &str) -> bool {
             .and_then(|at| essence.get(at..))
             .is_some_and(|tail| same_name(tail, suffix))
     };
-    if is("text/event-stream") {
-        return false;
+    // The commonest types first: this runs for every response.
+    if starts("text/") {
+        return !is("text/event-stream");
     }
-    starts("text/")
+    is("application/json")
         || ends("+json")
         || ends("+xml")
-        || is("application/json")
         || is("application/javascript")
         || is("application/xml")
 }
