@@ -11,7 +11,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::spares::targets;
+use super::request::{only_if_decoded, spare_targets};
 use super::Limits;
 use super::{same_name, trim_ows, Headers, HttpError, Method, Status, Version};
 use crate::input::percent;
@@ -398,15 +398,6 @@ fn raw_target(buf: &[u8]) -> Result<&str, HttpError> {
     std::str::from_utf8(target).map_err(|_| HttpError::bad_request("target is not UTF-8"))
 }
 
-/// A decoded path worth keeping: only when decoding changed something (a
-/// path without `%` is its own decoding, and costs no copy).
-pub(crate) fn only_if_decoded(path: std::borrow::Cow<'_, str>) -> Option<String> {
-    match path {
-        std::borrow::Cow::Borrowed(_) => None,
-        std::borrow::Cow::Owned(decoded) => Some(decoded),
-    }
-}
-
 /// Checks the request target, already known to be visible ASCII (see
 /// [`is_visible_ascii`]), and splits it: `(target, path_end, decoded path)`.
 ///
@@ -420,7 +411,7 @@ fn check_target(method: Method, raw: &str) -> Result<(String, usize, Option<Stri
     }
     if raw == "*" {
         return if method == Method::Options {
-            Ok((targets::copy_of("*"), 1, None))
+            Ok((spare_targets::copy_of("*"), 1, None))
         } else {
             Err(HttpError::bad_request("`*` is only a target for OPTIONS"))
         };
@@ -437,13 +428,17 @@ fn check_target(method: Method, raw: &str) -> Result<(String, usize, Option<Stri
     // Most targets have no `%`, and then nothing to decode or check: the
     // target is visible ASCII (checked before this), so it holds no NUL.
     if !origin.as_bytes().contains(&b'%') {
-        return Ok((targets::copy_of(origin), path_end, None));
+        return Ok((spare_targets::copy_of(origin), path_end, None));
     }
     let path = percent::decode(&origin[..path_end]).map_err(target_error)?;
     if let Some(query) = origin[path_end..].strip_prefix('?') {
         percent::decode(query).map_err(target_error)?;
     }
-    Ok((targets::copy_of(origin), path_end, only_if_decoded(path)))
+    Ok((
+        spare_targets::copy_of(origin),
+        path_end,
+        only_if_decoded(path),
+    ))
 }
 
 fn target_error(e: percent::DecodeError) -> HttpError {

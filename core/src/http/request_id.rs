@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use super::Request;
+
 /// The longest incoming id kept: longer ones are replaced, so that a
 /// client cannot make every log line of its requests arbitrarily long.
 pub const MAX_LEN: usize = 64;
@@ -11,7 +13,7 @@ pub const MAX_LEN: usize = 64;
 /// The id of one request: read it with `req.request_id()` or a
 /// `RequestId` handler argument.
 ///
-/// The text is held inline (at most 64 bytes, `MAX_LEN`), so that giving
+/// The text is held inline (at most [`MAX_LEN`] bytes), so that giving
 /// every request its id costs no allocation of its own.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 // The text first and aligned to eight bytes: checking it is UTF-8 (for
@@ -53,5 +55,13 @@ impl fmt::Debug for RequestId {
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Request {
+    /// The id of this request (see [`RequestId`]); `None` only for a
+    /// request built by hand and never served.
+    pub fn request_id(&self) -> Option<&RequestId> {
+        self.id.as_ref()
     }
 }

@@ -3,8 +3,7 @@
 //! them from the buffers that finished requests left behind saves an
 //! allocation and a free for each (hyper and actix-web reuse their buffers
 //! the same way). A worker thread answers one request at a time, so a few
-//! spares are enough. Which header lists to keep is decided in
-//! `headers.rs`; which targets, below.
+//! spares are enough; the types that own the buffers decide which to keep.
 
 use std::cell::RefCell;
 use std::thread::LocalKey;
@@ -30,43 +29,4 @@ pub(crate) fn give_back<T: 'static>(pool: &'static Pool<T>, spare: T, kept: usiz
             }
         }
     });
-}
-
-/// Request targets kept for reuse: a `Request` gives its target back
-/// when it is dropped.
-pub(crate) mod targets {
-    use std::cell::RefCell;
-
-    use super::{give_back as keep, take};
-
-    /// How many spare targets a thread keeps.
-    const KEPT: usize = 8;
-
-    /// The room a new target gets at least, so that its string serves the
-    /// targets of later requests too.
-    const ROOM: usize = 64;
-
-    /// The largest string kept: one grown for a long query is let go.
-    const MAX_KEPT: usize = 1024;
-
-    thread_local! {
-        static TARGETS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-    }
-
-    /// A copy of `target`, in a spare string when there is one.
-    pub(crate) fn copy_of(target: &str) -> String {
-        let mut copy =
-            take(&TARGETS).unwrap_or_else(|| String::with_capacity(target.len().max(ROOM)));
-        copy.push_str(target);
-        copy
-    }
-
-    /// Keeps `target`'s string, emptied, for a later [`copy_of`].
-    pub(crate) fn give_back(mut target: String) {
-        if target.capacity() < ROOM || target.capacity() > MAX_KEPT {
-            return;
-        }
-        target.clear();
-        keep(&TARGETS, target, KEPT);
-    }
 }
