@@ -10,7 +10,7 @@ use std::fmt;
 ///
 /// Few values live here (one or two per request: the app's state and
 /// session, a caught error), so they are searched in order rather than
-/// hashed, and the first [`INLINE`] are kept in place rather than in a
+/// hashed, and the first four (`INLINE`) are kept in place rather than in a
 /// vector of their own: a request's map then costs no allocation beyond
 /// the boxes of its values.
 pub struct Extensions {

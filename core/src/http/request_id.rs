@@ -13,7 +13,7 @@ pub const MAX_LEN: usize = 64;
 /// The id of one request: read it with `req.request_id()` or a
 /// `RequestId` handler argument.
 ///
-/// The text is held inline (at most [`MAX_LEN`] bytes), so that giving
+/// The text is held inline (at most 64 bytes, `MAX_LEN`), so that giving
 /// every request its id costs no allocation of its own.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 // The text first and aligned to eight bytes: checking it is UTF-8 (for
