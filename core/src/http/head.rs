@@ -211,21 +211,13 @@ fn fields(
         noted.note(field.name, value);
         headers.append_copy(field.name, value);
     }
-    if noted.hosts > 1 {
-        return Err(HttpError::bad_request("more than one Host header"));
-    }
-    check_host(version, origin_form, noted.host)?;
+    check_host(version, origin_form, &noted)?;
     let framing = framing(version, &noted, &headers, limits)?;
     let keep_alive = match version {
         Version::Http11 => !(noted.connection && headers.has_token("connection", "close")),
         Version::Http10 => noted.connection && headers.has_token("connection", "keep-alive"),
     };
-    let expect = if noted.expect {
-        headers.get("expect")
-    } else {
-        None
-    };
-    let expect_continue = match expect {
+    let expect_continue = match noted.expect {
         None => false,
         Some(v) if v.eq_ignore_ascii_case("100-continue") => version == Version::Http11,
         Some(_) => {
@@ -251,10 +243,11 @@ struct Noted<'a> {
     hosts: usize,
     /// The value of the (first) `Host`.
     host: Option<&'a str>,
+    /// The value of the (first) `Expect`.
+    expect: Option<&'a str>,
     transfer_encoding: bool,
     content_length: bool,
     connection: bool,
-    expect: bool,
 }
 
 impl<'a> Noted<'a> {
@@ -266,7 +259,9 @@ impl<'a> Noted<'a> {
                 self.hosts += 1;
                 self.host.get_or_insert(value);
             }
-            6 if is("expect") => self.expect = true,
+            6 if is("expect") => {
+                self.expect.get_or_insert(value);
+            }
             10 if is("connection") => self.connection = true,
             14 if is("content-length") => self.content_length = true,
             17 if is("transfer-encoding") => self.transfer_encoding = true,
@@ -471,13 +466,15 @@ fn absolute_form_path(raw: &str) -> Result<&str, HttpError> {
     }
 }
 
-/// HTTP/1.1 needs exactly one `Host` (a second is refused before this
-/// looks at `host`, the value of the one); HTTP/1.0 may have none. Its value must
+/// HTTP/1.1 needs exactly one `Host`; HTTP/1.0 may have none. Its value must
 /// be a host and an optional port: no userinfo, path or spaces, and not
 /// empty when the target is a path (`origin_form`): the host then comes
 /// from nowhere else (RFC 9112 §3.2).
-fn check_host(version: Version, origin_form: bool, host: Option<&str>) -> Result<(), HttpError> {
-    match host {
+fn check_host(version: Version, origin_form: bool, noted: &Noted<'_>) -> Result<(), HttpError> {
+    if noted.hosts > 1 {
+        return Err(HttpError::bad_request("more than one Host header"));
+    }
+    match noted.host {
         None if version == Version::Http11 => Err(HttpError::bad_request(
             "HTTP/1.1 request without a Host header",
         )),

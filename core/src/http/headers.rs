@@ -51,6 +51,26 @@ impl Text {
             Text::Here { start, end } => end - start,
         }
     }
+
+    /// The text itself, given the string of the list it belongs to.
+    #[inline]
+    fn within(self, text: &str) -> &str {
+        match self {
+            Text::Static(s) => s,
+            Text::Here { start, end } => &text[start..end],
+        }
+    }
+}
+
+impl Field {
+    /// Whether the field is called `name`, given the string of its list.
+    /// Lists are searched by name many times for every response, and most
+    /// fields are not the one asked for: the lengths are compared before
+    /// any text is looked at.
+    #[inline]
+    fn is_named(&self, text: &str, name: &str) -> bool {
+        self.name.len() == name.len() && same_name(self.name.within(text), name)
+    }
 }
 
 /// A dropped list goes back to its thread's spares, emptied.
@@ -141,10 +161,7 @@ impl Headers {
     /// The text of a name or value of this list.
     #[inline]
     fn resolve(&self, text: Text) -> &str {
-        match text {
-            Text::Static(s) => s,
-            Text::Here { start, end } => &self.text[start..end],
-        }
+        text.within(&self.text)
     }
 
     /// Keeps `s` in the list's own string.
@@ -160,10 +177,11 @@ impl Headers {
 
     /// `Static` for `'static` text, else a copy kept in the list.
     #[inline]
-    fn store(&mut self, text: Cow<'static, str>) -> Text {
+    #[allow(clippy::ptr_arg)] // not `&str`: which `Cow` it is decides copy or not
+    fn store(&mut self, text: &Cow<'static, str>) -> Text {
         match text {
             Cow::Borrowed(s) => Text::Static(s),
-            Cow::Owned(s) => self.keep(&s),
+            Cow::Owned(s) => self.keep(s),
         }
     }
 
@@ -186,19 +204,11 @@ impl Headers {
             .map(|f| (self.resolve(f.name), self.resolve(f.value), f))
     }
 
-    /// Whether `field` is called `name`. Lists are searched by name many
-    /// times for every response, and most fields are not the one asked
-    /// for: the lengths are compared before any text is looked at.
-    #[inline]
-    fn is_named(&self, field: &Field, name: &str) -> bool {
-        field.name.len() == name.len() && same_name(self.resolve(field.name), name)
-    }
-
     /// The value of the first field called `name`, if any.
     #[inline]
     pub fn get(&self, name: &str) -> Option<&str> {
         for field in &self.fields {
-            if self.is_named(field, name) {
+            if field.is_named(&self.text, name) {
                 return Some(self.resolve(field.value));
             }
         }
@@ -209,7 +219,7 @@ impl Headers {
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.fields
             .iter()
-            .filter(move |f| self.is_named(f, name))
+            .filter(move |f| f.is_named(&self.text, name))
             .map(|f| self.resolve(f.value))
     }
 
@@ -230,7 +240,7 @@ impl Headers {
     /// need not check them again for every response.
     #[inline]
     pub(crate) fn append_checked(&mut self, name: Cow<'static, str>, value: Cow<'static, str>) {
-        let (name, value) = (self.store(name), self.store(value));
+        let (name, value) = (self.store(&name), self.store(&value));
         self.push(name, value, true);
     }
 
@@ -252,11 +262,7 @@ impl Headers {
         value: &Cow<'static, str>,
         checked: bool,
     ) {
-        let mut share = |text: &Cow<'static, str>| match text {
-            Cow::Borrowed(s) => Text::Static(s),
-            Cow::Owned(s) => self.keep(s),
-        };
-        let (name, value) = (share(name), share(value));
+        let (name, value) = (self.store(name), self.store(value));
         self.push(name, value, checked);
     }
 
@@ -286,7 +292,7 @@ impl Headers {
         name: impl Into<Cow<'static, str>>,
         value: impl Into<Cow<'static, str>>,
     ) {
-        let (name, value) = (self.store(name.into()), self.store(value.into()));
+        let (name, value) = (self.store(&name.into()), self.store(&value.into()));
         self.push(name, value, false);
     }
 
@@ -304,9 +310,8 @@ impl Headers {
     /// Removes every field called `name`.
     pub fn remove(&mut self, name: &str) {
         if self.contains(name) {
-            let mut fields = std::mem::take(&mut self.fields);
-            fields.retain(|f| !self.is_named(f, name));
-            self.fields = fields;
+            let text = &self.text;
+            self.fields.retain(|f| !f.is_named(text, name));
         }
     }
 
