@@ -11,7 +11,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::request::{only_if_decoded, spare_targets};
+use super::target::{self, only_if_decoded};
 use super::Limits;
 use super::{same_name, trim_ows, Headers, HttpError, Method, Status, Version};
 use crate::input::percent;
@@ -406,7 +406,7 @@ fn check_target(method: Method, raw: &str) -> Result<(String, usize, Option<Stri
     }
     if raw == "*" {
         return if method == Method::Options {
-            Ok((spare_targets::copy_of("*"), 1, None))
+            Ok((target::copy_of("*"), 1, None))
         } else {
             Err(HttpError::bad_request("`*` is only a target for OPTIONS"))
         };
@@ -423,17 +423,13 @@ fn check_target(method: Method, raw: &str) -> Result<(String, usize, Option<Stri
     // Most targets have no `%`, and then nothing to decode or check: the
     // target is visible ASCII (checked before this), so it holds no NUL.
     if !origin.as_bytes().contains(&b'%') {
-        return Ok((spare_targets::copy_of(origin), path_end, None));
+        return Ok((target::copy_of(origin), path_end, None));
     }
     let path = percent::decode(&origin[..path_end]).map_err(target_error)?;
     if let Some(query) = origin[path_end..].strip_prefix('?') {
         percent::decode(query).map_err(target_error)?;
     }
-    Ok((
-        spare_targets::copy_of(origin),
-        path_end,
-        only_if_decoded(path),
-    ))
+    Ok((target::copy_of(origin), path_end, only_if_decoded(path)))
 }
 
 fn target_error(e: percent::DecodeError) -> HttpError {

@@ -240,8 +240,7 @@ impl Headers {
     /// need not check them again for every response.
     #[inline]
     pub(crate) fn append_checked(&mut self, name: Cow<'static, str>, value: Cow<'static, str>) {
-        let (name, value) = (self.store(&name), self.store(&value));
-        self.push(name, value, true);
+        self.append_shared(&name, &value, true);
     }
 
     /// [`Headers::append_checked`] for a value that is only borrowed: it
@@ -255,6 +254,7 @@ impl Headers {
     /// to every response): `'static` text is pointed to, other text copied
     /// into the list's own, so that neither costs an allocation.
     /// `checked` is as for [`Headers::append_checked`].
+    #[inline]
     #[allow(clippy::ptr_arg)] // not `&str`: which `Cow` it is decides copy or not
     pub(crate) fn append_shared(
         &mut self,
@@ -292,8 +292,7 @@ impl Headers {
         name: impl Into<Cow<'static, str>>,
         value: impl Into<Cow<'static, str>>,
     ) {
-        let (name, value) = (self.store(&name.into()), self.store(&value.into()));
-        self.push(name, value, false);
+        self.append_shared(&name.into(), &value.into(), false);
     }
 
     /// Sets a field, replacing every other field of the same name.

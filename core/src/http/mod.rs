@@ -15,6 +15,7 @@
 //! | `request_id.rs` | the id a request carries (the server decides which) |
 //! | `extensions.rs` | the typed map the layers above attach their things to |
 //! | `spares.rs` | buffers of finished requests, kept for the next ones |
+//! | `target.rs` | a request target's string: its spares, its decoded path |
 //! | `error.rs` | why bytes could not become a request |
 //!
 //! Nothing here names a module above it: the only other module of the
@@ -34,6 +35,7 @@ pub(crate) mod request_id;
 mod response;
 mod spares;
 mod status;
+mod target;
 pub(crate) mod write;
 
 pub use error::HttpError;

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use super::{Extensions, Headers, Method, RequestId, Version};
+use super::{target, Extensions, Headers, Method, RequestId, Version};
 
 /// One HTTP request, with its body already read (bodies are capped by
 /// [`Limits::max_body`](super::Limits::max_body), so holding them in memory
@@ -40,54 +40,7 @@ pub struct Request {
 /// A finished request's target goes back to its thread's spares.
 impl Drop for Request {
     fn drop(&mut self) {
-        spare_targets::give_back(std::mem::take(&mut self.target));
-    }
-}
-
-/// Target strings kept for reuse, per thread (see `spares.rs`).
-pub(crate) mod spare_targets {
-    use std::cell::RefCell;
-
-    use crate::http::spares;
-
-    /// How many spare targets a thread keeps.
-    const KEPT: usize = 8;
-
-    /// The room a new target gets at least, so that its string serves the
-    /// targets of later requests too.
-    const ROOM: usize = 64;
-
-    /// The largest string kept: one grown for a long query is let go.
-    const MAX_KEPT: usize = 1024;
-
-    thread_local! {
-        static TARGETS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-    }
-
-    /// A copy of `target`, in a spare string when there is one.
-    pub(crate) fn copy_of(target: &str) -> String {
-        let mut copy =
-            spares::take(&TARGETS).unwrap_or_else(|| String::with_capacity(target.len().max(ROOM)));
-        copy.push_str(target);
-        copy
-    }
-
-    /// Keeps `target`'s string, emptied, for a later [`copy_of`].
-    pub(super) fn give_back(mut target: String) {
-        if target.capacity() < ROOM || target.capacity() > MAX_KEPT {
-            return;
-        }
-        target.clear();
-        spares::give_back(&TARGETS, target, KEPT);
-    }
-}
-
-/// A decoded path worth keeping: only when decoding changed something (a
-/// path without `%` is its own decoding, and costs no copy).
-pub(crate) fn only_if_decoded(path: std::borrow::Cow<'_, str>) -> Option<String> {
-    match path {
-        std::borrow::Cow::Borrowed(_) => None,
-        std::borrow::Cow::Owned(decoded) => Some(decoded),
+        target::give_back(std::mem::take(&mut self.target));
     }
 }
 
@@ -264,7 +217,7 @@ impl RequestBuilder {
         let raw_path = &self.target[..path_end];
         let decoded_path = crate::input::percent::decode(raw_path)
             .ok()
-            .and_then(only_if_decoded);
+            .and_then(target::only_if_decoded);
         Request {
             method: self.method,
             path_end,
