@@ -24,14 +24,8 @@ for tool in wrk taskset valgrind callgrind_annotate python3 /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "$tool is missing (see the top of this script)" >&2; exit 1; }
 done
 
-echo "building the servers (release)..."
-cargo build --release --quiet --bins
-BIN=target/release
-TICK=$(getconf CLK_TCK)
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
+. ./lib.sh
+servers_built
 
 # name  binary  port (ports of their own, so run.sh may not be running)
 SERVERS=("rung rung_server 8180" "actix-web actix_server 8182" "hyper hyper_server 8181" "floor floor 8185")
@@ -41,8 +35,8 @@ for entry in "${SERVERS[@]}"; do
     taskset -c 1 "$BIN/$bin" "127.0.0.1:$port" >/dev/null 2>&1 &
     PID_OF[$name]=$!
     PIDS+=($!)
+    wait_port "$port"
 done
-sleep 1
 
 # The bytes of one response to a bare GET, read until the server has sent it all.
 response_bytes() {
@@ -77,7 +71,6 @@ for entry in "${SERVERS[@]}"; do
     echo "| $name | $bytes | $((total / reqs)) |"
 done
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 RAW="$WORK/raw.txt"
 : >"$RAW"
 for _ in $(seq "$ROUNDS"); do
@@ -94,7 +87,6 @@ for _ in $(seq "$ROUNDS"); do
     done
 done
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 stat_of() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$RAW" | median; }
 echo
 echo "Medians of $ROUNDS alternated runs of ${DURATION} s, /plaintext:"

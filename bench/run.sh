@@ -35,14 +35,8 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2
 command -v taskset >/dev/null || { echo "taskset is missing: apt-get install -y util-linux" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)"
 
-echo "building the servers (release)..."
-cargo build --release --quiet --bins
-BIN=target/release
-TICK=$(getconf CLK_TCK)
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
+. ./lib.sh
+servers_built
 
 # name  binary  port
 SERVERS=("rung rung_server 8080" "hyper hyper_server 8081" "actix-web actix_server 8082" "tiny_http tiny_http_server 8083" "floor floor 8085")
@@ -57,15 +51,6 @@ run_wrk() {
 }
 declare -A PID_OF PORT_OF
 
-wait_port() {
-    for _ in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "nothing listens on port $1" >&2
-    return 1
-}
-
 for entry in "${SERVERS[@]}"; do
     read -r name bin port <<<"$entry"
     taskset -c 1 "$BIN/$bin" "127.0.0.1:$port" >"$WORK/$name.log" 2>&1 &
@@ -74,8 +59,6 @@ for entry in "${SERVERS[@]}"; do
     PIDS+=($!)
     wait_port "$port"
 done
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # wrk output → "requests_per_sec requests p99_us"
 parse_wrk() {
@@ -122,7 +105,6 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 stat_of() { awk -v n="$1" -v e="$2" -v c="$3" '$1 == n && $2 == e { print $c }' "$RAW" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 ratio3() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
