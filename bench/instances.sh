@@ -18,6 +18,7 @@
 # one site, only what one disk gives to two writers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh # wait_port
 
 DURATION=${DURATION:-30}
 CLIENTS=${CLIENTS:-64}
@@ -45,14 +46,6 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-    for _ in $(seq 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "nothing listens on port $1" >&2
-    return 1
-}
 
 echo "starting PostgreSQL 15..."
 PG_PORT=$(free_port)
@@ -79,7 +72,7 @@ start_demo() {
     PORT=$(free_port)
     RUST_LOG=warn "$DEMO" --addr "127.0.0.1:$PORT" --secret bench "$@" >"$WORK/$name.log" 2>&1 &
     PIDS+=($!)
-    wait_port "$PORT"
+    wait_port "$PORT" 20
 }
 
 # start_nginx PORT PORT: round robin over the two
@@ -121,7 +114,7 @@ EOF
     } >"$dir/nginx.conf"
     nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >/dev/null 2>&1 &
     PIDS+=($!)
-    wait_port "$port"
+    wait_port "$port" 20
     PORT=$port
 }
 

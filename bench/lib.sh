@@ -1,4 +1,4 @@
-# What bench/run.sh and bench/client.sh share: sourced, not run.
+# What the bench scripts share: sourced, not run.
 #
 # `servers_built` builds the servers and sets BIN (their folder), TICK (CPU
 # ticks per second) and WORK (a temporary folder); on exit, every PID in
@@ -14,9 +14,10 @@ servers_built() {
     trap 'for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 }
 
-# Waits until something listens on loopback port $1 (at most 10 s).
+# Waits until something listens on loopback port $1, for at most $2
+# seconds (10 if not given).
 wait_port() {
-    for _ in $(seq 100); do
+    for _ in $(seq $((${2:-10} * 10))); do
         (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
         sleep 0.1
     done
